@@ -1,0 +1,156 @@
+# gpushare: one non-recursive GNU Makefile (see ../shared/STYLE.md 3.10).
+#
+#   make            build build/gpushare (needs nvcc; no GPU or driver needed)
+#   make test       install missing build/test dependencies, then run every test that needs no GPU
+#   make run        set up, then run the main job on the local GPU (or what needs none)
+#   make gpu-test   the GPU acceptance run (device machine only; writes results JSON)
+#   make fuzz       run every fuzzer for FUZZ_SECONDS each
+
+CUDA_HOME  ?= /usr/local/cuda
+NVCC       ?= $(CUDA_HOME)/bin/nvcc
+# Explicit and overridable, never "native": the build machine has no GPU.
+CUDA_ARCHS ?= 80 90
+CUDA       ?= $(if $(wildcard $(NVCC)),1,0)
+CC         ?= cc
+CLANG      ?= clang
+FUZZ_SECONDS ?= 10
+
+BUILD := build
+# The commit the binary measures with; the device machine gets no .git, so tools/gpu-test.sh
+# passes it in through the environment.
+GIT_COMMIT ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
+GIT_DIRTY  ?= $(shell test -z "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo 0 || echo 1)
+VERSION    := 0.1.0
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+        -Wwrite-strings -Wpointer-arith -Wcast-align -Wvla
+CPPFLAGS_ALL = -Isrc -I$(BUILD)/gen $(JANSSON_INC) -D_POSIX_C_SOURCE=200809L \
+        -DGPUSHARE_VERSION='"$(VERSION)"' -DGPUSHARE_GIT_COMMIT='"$(GIT_COMMIT)"' \
+        -DGPUSHARE_GIT_DIRTY=$(GIT_DIRTY) -DGPUSHARE_CUDA=$(CUDA)
+CFLAGS_ALL := -std=c11 -O2 -g $(WARN) -MMD -MP
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# Pure logic: no CUDA header, linked by the unit tests and the fuzzers.
+PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/bench/bounds.c src/bench/parts.c \
+             src/gpu/nvml.c src/gpu/mps.c src/gpu/info_json.c)
+# Host code that includes CUDA runtime headers.
+CUDA_C_SRCS := src/gpu/cu.c src/gpu/cublas.c src/gpu/info.c \
+               $(filter-out src/bench/bounds.c src/bench/parts.c,$(wildcard src/bench/*.c))
+CLI_SRCS  := src/main.c $(wildcard src/cli/*.c)
+CU_SRCS   := $(wildcard src/gpu/*.cu)
+
+ifeq ($(CUDA),1)
+HOST_SRCS := $(PURE_SRCS) $(CUDA_C_SRCS) $(CLI_SRCS)
+CUDA_INC  := -isystem $(CUDA_HOME)/include
+LDCUDA    := -L$(CUDA_HOME)/lib64 -lcudart_static -lstdc++
+CU_OBJS   := $(patsubst src/%.cu,$(BUILD)/cu/%.o,$(CU_SRCS))
+else
+HOST_SRCS := $(PURE_SRCS) src/gpu/nocuda.c $(CLI_SRCS)
+CUDA_INC  :=
+LDCUDA    :=
+CU_OBJS   :=
+endif
+# jansson is linked statically so the binary needs nothing beyond libc and libstdc++ (containers,
+# the device machine). .deps/ holds Debian's copy where no system one exists (tools/vendor-deps.sh).
+JANSSON_INC  := $(if $(wildcard .deps/include/jansson.h),-isystem .deps/include)
+JANSSON_LIBS := $(if $(wildcard .deps/lib/libjansson.a),-L.deps/lib) -l:libjansson.a
+LDLIBS := $(LDCUDA) $(JANSSON_LIBS) -ldl -lpthread -lrt -lm
+
+OBJS      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(HOST_SRCS))
+ASAN_OBJS := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(HOST_SRCS))
+PURE_ASAN := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(PURE_SRCS))
+TESTS     := $(patsubst tests/%.c,$(BUILD)/test/%,$(wildcard tests/test_*.c))
+FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+NVCCFLAGS := -O3 -lineinfo -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode=arch=compute_$(a),code=sm_$(a)) \
+             -gencode=arch=compute_$(lastword $(CUDA_ARCHS)),code=compute_$(lastword $(CUDA_ARCHS)) \
+             -Xcompiler -Wall,-Wextra,-Werror -Werror all-warnings
+
+.PHONY: all test run gpu-test fuzz deps clean check-banned format format-check
+all: $(BUILD)/gpushare
+
+$(BUILD)/gpushare: $(OBJS) $(CU_OBJS)
+	$(CC) -o $@ $^ $(LDLIBS)
+
+# The sanitized binary the CLI tests drive; kernels are the same nvcc objects.
+$(BUILD)/asan/gpushare: $(ASAN_OBJS) $(CU_OBJS)
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: src/%.c $(BUILD)/gen/cublaslt_tiles.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/asan/%.o: src/%.c $(BUILD)/gen/cublaslt_tiles.inc
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -O1 $(SAN) -c -o $@ $<
+
+$(BUILD)/cu/%.o: src/%.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -Isrc -c -o $@ $<
+
+# cuBLASLt names its tile and cluster shapes only in enums (CUBLASLT_MATMUL_TILE_<m>x<n>,
+# CUBLASLT_CLUSTER_SHAPE_<x>x<y>x<z>); derive the id -> shape tables from the header we
+# compile against rather than copying them by hand.
+LT_H := $(CUDA_HOME)/include/cublasLt.h
+$(BUILD)/gen/cublaslt_tiles.inc:
+	@mkdir -p $(dir $@)
+	@if [ -f $(LT_H) ]; then \
+	  sed -n 's/^ *CUBLASLT_MATMUL_TILE_\([0-9]*\)x\([0-9]*\) *= *\([0-9]*\).*/{\3, \1, \2},/p' \
+	    $(LT_H) > $@; \
+	  sed -n 's/^ *CUBLASLT_CLUSTER_SHAPE_\([0-9]*\)x\([0-9]*\)x\([0-9]*\) *= *\([0-9]*\).*/{\4, \1, \2, \3},/p' \
+	    $(LT_H) > $(BUILD)/gen/cublaslt_clusters.inc; \
+	else : > $@; : > $(BUILD)/gen/cublaslt_clusters.inc; fi
+
+$(BUILD)/test/%: tests/%.c $(PURE_ASAN)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(JANSSON_LIBS) -ldl -lm
+
+# A stand-in libnvidia-ml.so.1 for the NVML tests: gpushare loads it through $GPUSHARE_NVML_LIB.
+$(BUILD)/test/libfakenvml.so: tests/fake_nvml.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -Isrc -o $@ $<
+
+$(BUILD)/test/test_nvml: $(BUILD)/test/libfakenvml.so
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -o $@ $^ $(JANSSON_LIBS) -ldl -lm
+
+deps:
+	@tools/setup.sh
+
+test: deps
+	@$(MAKE) --no-print-directory check-banned $(BUILD)/gpushare $(BUILD)/asan/gpushare $(TESTS) \
+	    $(FUZZERS)
+	@$(MAKE) --no-print-directory format-check
+	@shellcheck tools/*.sh .ci/run && echo "ok   shellcheck: tools/*.sh .ci/run"
+	@tools/run-tests.sh $(TESTS)
+	@tools/validate-json.sh
+	@for f in $(FUZZERS); do tools/fuzz.sh $$f $(FUZZ_SECONDS) || exit 1; done
+	@echo "make test: every suite passed"
+
+fuzz: deps $(FUZZERS)
+	@for f in $(FUZZERS); do tools/fuzz.sh $$f $(FUZZ_SECONDS) || exit 1; done
+
+run: deps
+	@$(MAKE) --no-print-directory $(BUILD)/gpushare
+	@tools/run.sh
+
+gpu-test:
+	@$(MAKE) --no-print-directory CUDA_ARCHS=90 $(BUILD)/gpushare
+	@tools/gpu-test.sh
+
+check-banned:
+	@tools/banned.sh src tests && echo "ok   banned functions: none in src/ tests/"
+
+FORMATTED := $(wildcard src/*.c src/*/*.c src/*/*.h src/*/*.cu tests/*.c tests/fuzz/*.c)
+format:
+	clang-format -i $(FORMATTED)
+
+format-check:
+	@clang-format --dry-run --Werror $(FORMATTED) && echo "ok   clang-format: $(words $(FORMATTED)) files"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(OBJS:.o=.d) $(ASAN_OBJS:.o=.d) $(CU_OBJS:.o=.d)

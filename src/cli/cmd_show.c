@@ -1,0 +1,57 @@
+/*
+ * gpushare show FILE: read a saved results document, check it, print its
+ * table (or the checked document, re-serialised). Needs no GPU.
+ */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "results/results.h"
+#include "results/table.h"
+
+static const char usage[] = "usage: gpushare show [--json] FILE\n";
+
+static const char help[] =
+    "Check a results document against docs/results.md and print its table: every test with\n"
+    "its median, p10-p90 spread, bound and verdict. FILE '-' reads standard input.\n\n"
+    "  --json      print the checked document (sorted keys) instead of the table\n"
+    "  -h, --help  this help\n\n"
+    "Exit status: 0 ok, 1 unreadable or invalid document, 2 usage error.\n";
+
+int cmd_show(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct error err;
+    bool json = false;
+    json_t *doc;
+    int opt, rc = EXIT_OK;
+
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (opt == 'h') {
+            printf("%s\n%s", usage, help);
+            return EXIT_OK;
+        }
+        if (opt != 'j')
+            return cli_bad_option(usage, argv, opt);
+        json = true;
+    }
+    if (optind + 1 != argc) {
+        error_set(&err, ERR_USAGE, optind >= argc ? "which file?" : "one file at a time");
+        return cli_usage_error(usage, &err);
+    }
+    doc = results_load(&err, argv[optind]);
+    if (doc == NULL)
+        return cli_fail(&err);
+    if (json) {
+        if (results_write(&err, doc, "-") < 0)
+            rc = cli_fail(&err);
+    } else {
+        results_print_table(stdout, doc);
+    }
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * Shared command-line plumbing: error lines, getopt state, document output.
+ */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "results/results.h"
+
+int cli_usage_error(const char *usage, const struct error *err)
+{
+    fprintf(stderr, "gpushare: error: %s\n%s", err->msg, usage);
+    return EXIT_USAGE;
+}
+
+int cli_bad_option(const char *usage, char **argv, int opt)
+{
+    struct error err;
+
+    if (opt == ':')
+        error_set(&err, ERR_USAGE, "option '%s' needs a value", argv[optind - 1]);
+    else
+        error_set(&err, ERR_USAGE, "unknown option '%s'", argv[optind - 1]);
+    return cli_usage_error(usage, &err);
+}
+
+int cli_fail(const struct error *err)
+{
+    if (err->code == ERR_NO_GPU)
+        fprintf(stderr, "gpushare: no GPU: %s\n", err->msg);
+    else
+        fprintf(stderr, "gpushare: error: %s\n", err->msg);
+    return error_exit_status(err->code);
+}
+
+void cli_reset_getopt(void)
+{
+    optind = 0; /* glibc: 0 re-initialises, so each command parses from scratch */
+    opterr = 0; /* our messages, not getopt's */
+}
+
+int cli_write_doc(struct error *err, const json_t *doc, const char *path)
+{
+    if (path == NULL)
+        return 0;
+    return results_write(err, doc, path);
+}

@@ -1,0 +1,45 @@
+/*
+ * Error reporting: a fixed-size error record filled where the cause is known.
+ * Fallible functions take a `struct error *` first and return 0 or -1, so the
+ * error path never allocates (libnvidia-container's pattern, git's messages).
+ */
+#ifndef GPUSHARE_CORE_ERROR_H
+#define GPUSHARE_CORE_ERROR_H
+
+enum errc {
+    ERR_OK = 0,
+    ERR_USAGE,       /* bad command line: exit status 2 */
+    ERR_NO_GPU,      /* no driver or no device: exit status 69 (EX_UNAVAILABLE) */
+    ERR_UNSUPPORTED, /* the feature is missing on this build, driver or device */
+    ERR_CUDA,
+    ERR_NVML,
+    ERR_IO,
+    ERR_INVALID, /* malformed input document or value */
+};
+
+/* Documented process exit statuses (README.md, docs/results.md). */
+enum exit_status {
+    EXIT_OK = 0,
+    EXIT_FAIL = 1,
+    EXIT_USAGE = 2,
+    EXIT_NO_GPU = 69,
+};
+
+struct error {
+    int code;      /* enum errc */
+    char msg[256]; /* lowercase, no full stop, subject in '...' */
+};
+
+/* Records code and message; always returns -1 so callers can `return error_set(...)`. */
+int error_set(struct error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Prefixes the existing message with context ("context: old message"); returns -1. */
+int error_wrap(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void error_clear(struct error *err);
+
+/* Maps an error code to the documented exit status. */
+int error_exit_status(int code);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * Stand-ins for the CUDA side when gpushare is built without nvcc (CUDA=0):
+ * info and bench say so and exit 69, while show and the pure modules work.
+ */
+#include "bench/bench.h"
+#include "gpu/info.h"
+
+int gpu_info_query(struct error *err, int device, const char *mps_pipe_dir, struct gpu_info *info)
+{
+    (void)device;
+    (void)mps_pipe_dir;
+    (void)info;
+    return error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
+}
+
+int bench_streams(struct error *err, struct bench_ctx *c, unsigned parts)
+{
+    (void)c;
+    (void)parts;
+    return error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
+}

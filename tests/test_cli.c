@@ -1,0 +1,202 @@
+/*
+ * The command line as a user meets it: the real (sanitized) binary is run with
+ * NVML pointed at a library that does not exist, so every case behaves the same
+ * on a machine with or without a GPU. Checks exit statuses, where text goes,
+ * and that a failed run leaves no half-written output file.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define OUT_DIR "build/test-out"
+#define NO_FILE OUT_DIR "/cli-never-written.json"
+#define MAX_ARGS 8
+
+struct run {
+    int status;
+    char out[16384];
+    char err[4096];
+};
+
+static const char *binary(void)
+{
+    const char *b = getenv("GPUSHARE_BIN");
+
+    return b != NULL ? b : "build/asan/gpushare";
+}
+
+static void slurp(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    buf[0] = '\0';
+    if (f == NULL)
+        return;
+    n = fread(buf, 1, size - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    unlink(path);
+}
+
+/* Runs the binary with args (NULL-terminated), stdout and stderr captured in files. */
+static void run_cli(struct run *r, const char *const *args)
+{
+    char *argv[MAX_ARGS + 2];
+    char out_path[] = OUT_DIR "/cli-out-XXXXXX", err_path[] = OUT_DIR "/cli-err-XXXXXX";
+    int out_fd, err_fd, wstatus = 0;
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    size_t n = 0;
+
+    mkdir("build", 0755);
+    mkdir(OUT_DIR, 0755);
+    out_fd = mkstemp(out_path);
+    err_fd = mkstemp(err_path);
+    assert_true(out_fd >= 0 && err_fd >= 0);
+    argv[n++] = (char *)binary();
+    while (args[n - 1] != NULL && n <= MAX_ARGS) {
+        argv[n] = (char *)args[n - 1];
+        n++;
+    }
+    argv[n] = NULL;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
+    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
+    posix_spawn_file_actions_destroy(&fa);
+    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+    close(out_fd);
+    close(err_fd);
+    r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    slurp(out_path, r->out, sizeof(r->out));
+    slurp(err_path, r->err, sizeof(r->err));
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; *s != '\0'; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static const struct {
+    const char *args[MAX_ARGS + 1];
+    int status;
+    const char *out; /* substring of stdout, or NULL */
+    const char *err; /* substring of stderr, or NULL */
+    int err_lines;   /* exact number of stderr lines, or -1 */
+} cases[] = {
+    /* No driver: one line, the documented status, nothing on stdout. */
+    {{"info", NULL}, 69, NULL, "gpushare: no GPU: no NVIDIA driver", 1},
+    {{"info", "--json", NULL}, 69, NULL, "no GPU", 1},
+    {{"bench", "streams", NULL}, 69, NULL, "gpushare: no GPU:", 1},
+    {{"bench", "streams", "--only", "copy", "--json", NULL}, 69, NULL, "no GPU", 1},
+    /* Usage errors: status 2, the reason and the usage on stderr. */
+    {{"bench", "streams", "--trials", "abc", NULL}, 2, NULL, "'abc' for --trials", -1},
+    {{"bench", "streams", "--trials", "2", NULL}, 2, NULL, "from 3 to 1000", -1},
+    {{"bench", "streams", "--warmup", "1x", NULL}, 2, NULL, "'1x' for --warmup", -1},
+    {{"bench", "streams", "--only", "gemm,foo", NULL}, 2, NULL, "unknown part 'foo'", -1},
+    {{"bench", "streams", "--device", "-1", NULL}, 2, NULL, "'-1' for --device", -1},
+    {{"bench", NULL}, 2, NULL, "which mode?", -1},
+    {{"bench", "mps", NULL}, 2, NULL, "unknown mode 'mps'", -1},
+    {{"bench", "streams", "extra", NULL}, 2, NULL, "unexpected argument 'extra'", -1},
+    {{"info", "--bogus", NULL}, 2, NULL, "unknown option '--bogus'", -1},
+    {{"info", "-o", NULL}, 2, NULL, "needs a value", -1},
+    {{"info", "--device", "64", NULL}, 2, NULL, "from 0 to 63", -1},
+    {{"--bogus", NULL}, 2, NULL, "unknown option '--bogus'", -1},
+    {{NULL}, 2, NULL, "usage: gpushare", -1},
+    {{"nosuch", NULL}, 2, NULL, "no command 'nosuch'", -1},
+    {{"help", "nosuch", NULL}, 2, NULL, "no command 'nosuch'", -1},
+    {{"show", NULL}, 2, NULL, "which file?", -1},
+    {{"show", "a.json", "b.json", NULL}, 2, NULL, "one file at a time", -1},
+    /* Help everywhere, on stdout, status 0. */
+    {{"--help", NULL}, 0, "commands:", NULL, 0},
+    {{"help", NULL}, 0, "commands:", NULL, 0},
+    {{"info", "--help", NULL}, 0, "usage: gpushare info", NULL, 0},
+    {{"bench", "--help", NULL}, 0, "usage: gpushare bench streams", NULL, 0},
+    {{"bench", "streams", "-h", NULL}, 0, "--only PARTS", NULL, 0},
+    {{"show", "--help", NULL}, 0, "usage: gpushare show", NULL, 0},
+    {{"help", "bench", NULL}, 0, "usage: gpushare bench", NULL, 0},
+    {{"version", NULL}, 0, "gpushare 0.1.0", NULL, 0},
+    {{"-V", NULL}, 0, "gpushare 0.1.0", NULL, 0},
+    /* Saved documents need no GPU. */
+    {{"show", "tests/fixtures/results-good-h100.json", NULL}, 0, "median [p10-p90]", NULL, 0},
+    {{"show", "--json", "tests/fixtures/results-good-minimal.json", NULL},
+     0,
+     "\"gpushare.results/1\"",
+     NULL,
+     0},
+    {{"show", "tests/fixtures/results-bad-schema-id.json", NULL},
+     1,
+     NULL,
+     "results-bad-schema-id.json",
+     1},
+    {{"show", "/nonexistent/results.json", NULL}, 1, NULL, "/nonexistent/results.json", 1},
+};
+
+static void test_cases(void **state)
+{
+    (void)state;
+    setenv("GPUSHARE_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct run r;
+
+        run_cli(&r, cases[i].args);
+        if (r.status != cases[i].status ||
+            (cases[i].out != NULL && strstr(r.out, cases[i].out) == NULL) ||
+            (cases[i].err != NULL && strstr(r.err, cases[i].err) == NULL) ||
+            (cases[i].err_lines >= 0 && count_lines(r.err) != cases[i].err_lines))
+            fail_msg("case %zu (%s ...): status %d (want %d)\nstdout: %.300s\nstderr: %.600s", i,
+                     cases[i].args[0] ? cases[i].args[0] : "(none)", r.status, cases[i].status,
+                     r.out, r.err);
+        /* No driver means nothing to report on stdout. */
+        if (cases[i].status == 69 && r.out[0] != '\0')
+            fail_msg("case %zu printed on stdout without a GPU: %.200s", i, r.out);
+    }
+}
+
+/* A run that cannot measure must not leave a file behind, not even an empty one. */
+static void test_no_half_written_output(void **state)
+{
+    static const char *const bench[] = {"bench", "streams", "-o", NO_FILE, NULL};
+    static const char *const info[] = {"info", "-o", NO_FILE, NULL};
+    struct run r;
+    struct stat st;
+
+    (void)state;
+    setenv("GPUSHARE_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
+    unlink(NO_FILE);
+    run_cli(&r, bench);
+    assert_int_equal(r.status, 69);
+    assert_int_equal(stat(NO_FILE, &st), -1);
+    run_cli(&r, info);
+    assert_int_equal(r.status, 69);
+    assert_int_equal(stat(NO_FILE, &st), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_no_half_written_output),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
