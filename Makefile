@@ -24,9 +24,7 @@ VERSION    := 0.1.0
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
         -Wwrite-strings -Wpointer-arith -Wcast-align -Wvla
-CPPFLAGS_ALL = -Isrc -I$(BUILD)/gen $(JANSSON_INC) -D_POSIX_C_SOURCE=200809L \
-        -DGPUSHARE_VERSION='"$(VERSION)"' -DGPUSHARE_GIT_COMMIT='"$(GIT_COMMIT)"' \
-        -DGPUSHARE_GIT_DIRTY=$(GIT_DIRTY) -DGPUSHARE_CUDA=$(CUDA)
+CPPFLAGS_ALL = -Isrc -I$(BUILD)/gen $(JANSSON_INC) -D_POSIX_C_SOURCE=200809L -DGPUSHARE_CUDA=$(CUDA)
 CFLAGS_ALL := -std=c11 -O2 -g $(WARN) -MMD -MP
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -65,7 +63,7 @@ NVCCFLAGS := -O3 -lineinfo -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode=arch=co
              -gencode=arch=compute_$(lastword $(CUDA_ARCHS)),code=compute_$(lastword $(CUDA_ARCHS)) \
              -Xcompiler -Wall,-Wextra,-Werror -Werror all-warnings
 
-.PHONY: all test run gpu-test fuzz deps clean check-banned format format-check
+.PHONY: all test run gpu-test fuzz deps clean check-banned format format-check FORCE
 all: $(BUILD)/gpushare
 
 $(BUILD)/gpushare: $(OBJS) $(CU_OBJS)
@@ -75,11 +73,20 @@ $(BUILD)/gpushare: $(OBJS) $(CU_OBJS)
 $(BUILD)/asan/gpushare: $(ASAN_OBJS) $(CU_OBJS)
 	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/obj/%.o: src/%.c $(BUILD)/gen/cublaslt_tiles.inc
+# The version and commit live in a generated header rewritten only when they change, so a new
+# commit rebuilds exactly the files that print it, and a stale build never reports an old one.
+GEN := $(BUILD)/gen/version.h $(BUILD)/gen/cublaslt_tiles.inc
+$(BUILD)/gen/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define GPUSHARE_VERSION "%s"\n#define GPUSHARE_GIT_COMMIT "%s"\n#define GPUSHARE_GIT_DIRTY %s\n' \
+	    '$(VERSION)' '$(GIT_COMMIT)' '$(GIT_DIRTY)' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/obj/%.o: src/%.c | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/asan/%.o: src/%.c $(BUILD)/gen/cublaslt_tiles.inc
+$(BUILD)/asan/%.o: src/%.c | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -O1 $(SAN) -c -o $@ $<
 
@@ -100,7 +107,7 @@ $(BUILD)/gen/cublaslt_tiles.inc:
 	    $(LT_H) > $(BUILD)/gen/cublaslt_clusters.inc; \
 	else : > $@; : > $(BUILD)/gen/cublaslt_clusters.inc; fi
 
-$(BUILD)/test/%: tests/%.c $(PURE_ASAN)
+$(BUILD)/test/%: tests/%.c $(PURE_ASAN) | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(JANSSON_LIBS) -ldl -lm
 
@@ -111,7 +118,7 @@ $(BUILD)/test/libfakenvml.so: tests/fake_nvml.c
 
 $(BUILD)/test/test_nvml: $(BUILD)/test/libfakenvml.so
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)
 	$(CLANG) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $^ $(JANSSON_LIBS) -ldl -lm

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "core/progress.h"
+#include "version.h"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);

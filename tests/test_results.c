@@ -24,6 +24,7 @@
 #include "gpu/info.h"
 #include "gpu/info_json.h"
 #include "results/results.h"
+#include "version.h"
 
 #define OUT_DIR "build/test-out"
 #define ROUNDTRIP_PATH OUT_DIR "/roundtrip.json"

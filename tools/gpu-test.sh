@@ -13,6 +13,9 @@ echo "== environment"
 nvidia-smi --query-gpu=name,driver_version,pci.bus_id,compute_mode,mig.mode.current \
     --format=csv,noheader || true
 "$bin" version
+if "$bin" version | grep -q 'commit unknown'; then
+    echo "gpu-test: warning: no commit recorded; run as GIT_COMMIT=\$(git rev-parse HEAD) make gpu-test" >&2
+fi
 
 echo "== gpushare info"
 "$bin" info | tee "$out/info.txt"
