@@ -16,6 +16,10 @@ CLANG      ?= clang
 FUZZ_SECONDS ?= 10
 
 BUILD := build
+# Quiet build lines ("CC src/x.c"); V=1 prints the full commands.
+V ?= 0
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(filter 1,$(V)),,@printf '  %-7s %s\n' $(1) $(2))
 # The commit the binary measures with; the device machine gets no .git, so tools/gpu-test.sh
 # passes it in through the environment.
 GIT_COMMIT ?= $(shell git rev-parse --verify -q HEAD 2>/dev/null || echo unknown)
@@ -67,11 +71,13 @@ NVCCFLAGS := -O3 -lineinfo -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode=arch=co
 all: $(BUILD)/gpushare
 
 $(BUILD)/gpushare: $(OBJS) $(CU_OBJS)
-	$(CC) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) -o $@ $^ $(LDLIBS)
 
 # The sanitized binary the CLI tests drive; kernels are the same nvcc objects.
 $(BUILD)/asan/gpushare: $(ASAN_OBJS) $(CU_OBJS)
-	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(SAN) -o $@ $^ $(LDLIBS)
 
 # The version and commit live in a generated header rewritten only when they change, so a new
 # commit rebuilds exactly the files that print it, and a stale build never reports an old one.
@@ -84,15 +90,18 @@ $(BUILD)/gen/version.h: FORCE
 
 $(BUILD)/obj/%.o: src/%.c | $(GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(BUILD)/asan/%.o: src/%.c | $(GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -O1 $(SAN) -c -o $@ $<
+	$(call say,CC-SAN,$<)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CUDA_INC) $(CFLAGS_ALL) -O1 $(SAN) -c -o $@ $<
 
 $(BUILD)/cu/%.o: src/%.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCCFLAGS) -Isrc -c -o $@ $<
+	$(call say,NVCC,$<)
+	$(Q)$(NVCC) $(NVCCFLAGS) -Isrc -c -o $@ $<
 
 # cuBLASLt names its tile and cluster shapes only in enums (CUBLASLT_MATMUL_TILE_<m>x<n>,
 # CUBLASLT_CLUSTER_SHAPE_<x>x<y>x<z>); derive the id -> shape tables from the header we
@@ -109,18 +118,21 @@ $(BUILD)/gen/cublaslt_tiles.inc:
 
 $(BUILD)/test/%: tests/%.c $(PURE_ASAN) | $(GEN)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(JANSSON_LIBS) -ldl -lm
+	$(call say,TEST,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(JANSSON_LIBS) -ldl -lm
 
 # A stand-in libnvidia-ml.so.1 for the NVML tests: gpushare loads it through $GPUSHARE_NVML_LIB.
 $(BUILD)/test/libfakenvml.so: tests/fake_nvml.c
 	@mkdir -p $(dir $@)
-	$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -Isrc -o $@ $<
+	$(call say,SO,$@)
+	$(Q)$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -Isrc -o $@ $<
 
 $(BUILD)/test/test_nvml: $(BUILD)/test/libfakenvml.so
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)
-	$(CLANG) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(call say,FUZZ,$@)
+	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	    -fno-sanitize-recover=all -o $@ $^ $(JANSSON_LIBS) -ldl -lm
 
 deps:

@@ -9,7 +9,8 @@ bin=build/gpushare
 "$bin" info >build/info.txt 2>build/info.err
 status=$?
 if ((status == 69)); then
-    echo "make run: skipped 'gpushare info' and 'gpushare bench streams': $(head -n 1 build/info.err | sed 's/^gpushare: //')"
+    reason=$(head -n 1 build/info.err | sed 's/^gpushare: no GPU: //')
+    echo "make run: no usable NVIDIA GPU here ($reason): skipped 'gpushare info' and 'gpushare bench streams'"
     shopt -s nullglob
     saved=(results/*streams*.json)
     if ((${#saved[@]} > 0)); then
