@@ -162,7 +162,7 @@ gpu-test:
 check-banned:
 	@tools/banned.sh src tests && echo "ok   banned functions: none in src/ tests/"
 
-FORMATTED := $(wildcard src/*.c src/*/*.c src/*/*.h src/*/*.cu tests/*.c tests/fuzz/*.c)
+FORMATTED := $(wildcard src/*.c src/*/*.c src/*/*.h src/*/*.cu tests/*.c tests/*.h tests/fuzz/*.c)
 format:
 	clang-format -i $(FORMATTED)
 

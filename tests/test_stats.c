@@ -15,19 +15,9 @@
 
 #include <cmocka.h>
 
-#define TOL 1e-12
+#include "check.h"
 
-/* cmocka's assert_float_equal narrows to float; timings need double and NaN awareness. */
-static void check_close(double got, double want, double tol, const char *field, size_t i)
-{
-    if (isnan(want)) {
-        if (!isnan(got))
-            fail_msg("case %zu: %s = %.17g, want NaN", i, field, got);
-        return;
-    }
-    if (!(fabs(got - want) <= tol))
-        fail_msg("case %zu: %s = %.17g, want %.17g (tolerance %g)", i, field, got, want, tol);
-}
+#define TOL 1e-12
 
 static const struct {
     double x[10];

@@ -34,20 +34,20 @@ static void results_oom(void)
     abort();
 }
 
-static json_t *results_must(json_t *j)
+json_t *results_must(json_t *j)
 {
     if (j == NULL)
         results_oom();
     return j;
 }
 
-static void results_set(json_t *obj, const char *key, json_t *v)
+void results_set(json_t *obj, const char *key, json_t *v)
 {
     if (v == NULL || json_object_set_new(obj, key, v) < 0)
         results_oom();
 }
 
-static void results_append(json_t *arr, json_t *v)
+void results_append(json_t *arr, json_t *v)
 {
     if (v == NULL || json_array_append_new(arr, v) < 0)
         results_oom();

@@ -131,6 +131,12 @@ json_t *results_summary_json(const struct summary *s);
  * UTF-8 with '?' (argv and driver strings are not guaranteed to be), NULL giving "". Both abort on
  * allocation failure.
  */
+/* jansson fails only on allocation once keys and values are valid: these abort then, like
+ * xmalloc, so builders stay free of error paths. results_set takes ownership of v. */
+json_t *results_must(json_t *j);
+void results_set(json_t *obj, const char *key, json_t *v);
+void results_append(json_t *arr, json_t *v);
+
 json_t *results_real(double v);
 json_t *results_string(const char *s);
 

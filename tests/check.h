@@ -1,0 +1,23 @@
+/*
+ * Assertions shared by the table-driven suites. Include after <cmocka.h>.
+ */
+#ifndef GPUSHARE_TESTS_CHECK_H
+#define GPUSHARE_TESTS_CHECK_H
+
+#include <math.h>
+#include <stddef.h>
+
+/* cmocka's assert_float_equal narrows to float and lets NaN through; this does neither. A NaN
+ * want demands a NaN; table row i and the field name say which case failed. */
+static inline void check_close(double got, double want, double tol, const char *field, size_t i)
+{
+    if (isnan(want)) {
+        if (!isnan(got))
+            fail_msg("case %zu: %s = %.17g, want NaN", i, field, got);
+        return;
+    }
+    if (!(fabs(got - want) <= tol))
+        fail_msg("case %zu: %s = %.17g, want %.17g (tolerance %g)", i, field, got, want, tol);
+}
+
+#endif
