@@ -14,20 +14,11 @@
 #include <string.h>
 
 #include "bench/bounds.h"
+#include "results/jtype.h"
 #include "results/results.h"
 
 /* Versions are "major.minor" with major in [1, INFO_VERSION_MAJOR_MAX], minor in [0, 99]. */
 #define INFO_VERSION_MAJOR_MAX 9999
-
-enum info_jtype {
-    IJ_OBJECT = 1u << 0,
-    IJ_ARRAY = 1u << 1,
-    IJ_STRING = 1u << 2,
-    IJ_INTEGER = 1u << 3,
-    IJ_REAL = 1u << 4,
-    IJ_BOOL = 1u << 5,
-    IJ_NULL = 1u << 6,
-};
 
 /* ---- writing ---- */
 
@@ -197,55 +188,6 @@ json_t *gpu_info_to_json(const struct gpu_info *info)
 
 /* ---- reading ---- */
 
-static const char *info_type_text(unsigned types)
-{
-    switch (types) {
-    case IJ_OBJECT:
-        return "an object";
-    case IJ_ARRAY:
-        return "an array";
-    case IJ_STRING:
-        return "a string";
-    case IJ_INTEGER:
-        return "an integer";
-    case IJ_REAL:
-        return "a real";
-    case IJ_BOOL:
-        return "a boolean";
-    case IJ_NULL:
-        return "null";
-    case IJ_STRING | IJ_NULL:
-        return "a string or null";
-    case IJ_INTEGER | IJ_NULL:
-        return "an integer or null";
-    case IJ_INTEGER | IJ_REAL | IJ_NULL:
-        return "a number or null";
-    }
-    return "another type";
-}
-
-static unsigned info_jtype_of(const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT:
-        return IJ_OBJECT;
-    case JSON_ARRAY:
-        return IJ_ARRAY;
-    case JSON_STRING:
-        return IJ_STRING;
-    case JSON_INTEGER:
-        return IJ_INTEGER;
-    case JSON_REAL:
-        return IJ_REAL;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        return IJ_BOOL;
-    case JSON_NULL:
-        break;
-    }
-    return IJ_NULL;
-}
-
 /* The member key of obj at path base, of one of types; NULL with err set otherwise. */
 static const json_t *info_get(struct error *err, const json_t *obj, const char *base,
                               const char *key, unsigned types)
@@ -256,9 +198,9 @@ static const json_t *info_get(struct error *err, const json_t *obj, const char *
         error_set(err, ERR_INVALID, "missing \"%s.%s\"", base, key);
         return NULL;
     }
-    if ((info_jtype_of(v) & types) == 0) {
-        error_set(err, ERR_INVALID, "\"%s.%s\" must be %s, not %s", base, key,
-                  info_type_text(types), info_type_text(info_jtype_of(v)));
+    if ((jtype_of(v) & types) == 0) {
+        error_set(err, ERR_INVALID, "\"%s.%s\" must be %s, not %s", base, key, jtype_text(types),
+                  jtype_text(jtype_of(v)));
         return NULL;
     }
     return v;
@@ -272,7 +214,7 @@ static int info_object(struct error *err, const json_t *v, const char *path,
 
     if (!json_is_object(v))
         return error_set(err, ERR_INVALID, "\"%s\" must be an object, not %s", path,
-                         info_type_text(info_jtype_of(v)));
+                         jtype_text(jtype_of(v)));
     json_object_foreach ((json_t *)v, k, m) {
         size_t i;
 
@@ -288,7 +230,7 @@ static int info_object(struct error *err, const json_t *v, const char *path,
 static int info_int(struct error *err, const json_t *obj, const char *base, const char *key,
                     long long min, long long max, bool *has, long long *out)
 {
-    const json_t *v = info_get(err, obj, base, key, IJ_INTEGER | (has ? IJ_NULL : 0));
+    const json_t *v = info_get(err, obj, base, key, JT_INTEGER | (has ? JT_NULL : 0));
     long long x;
 
     *out = 0;
@@ -332,7 +274,7 @@ static int info_u64_field(struct error *err, const json_t *obj, const char *base
 static int info_str(struct error *err, const json_t *obj, const char *base, const char *key,
                     char *dst, size_t cap, bool *has)
 {
-    const json_t *v = info_get(err, obj, base, key, IJ_STRING | (has ? IJ_NULL : 0));
+    const json_t *v = info_get(err, obj, base, key, JT_STRING | (has ? JT_NULL : 0));
     size_t len;
 
     dst[0] = '\0';
@@ -355,7 +297,7 @@ static int info_str(struct error *err, const json_t *obj, const char *base, cons
 static int info_mode_field(struct error *err, const json_t *obj, const char *base, const char *key,
                            bool *has, bool *enabled)
 {
-    const json_t *v = info_get(err, obj, base, key, IJ_STRING | IJ_NULL);
+    const json_t *v = info_get(err, obj, base, key, JT_STRING | JT_NULL);
     const char *s;
 
     *has = false;
@@ -378,7 +320,7 @@ static int info_mode_field(struct error *err, const json_t *obj, const char *bas
 static int info_version_field(struct error *err, const json_t *obj, const char *base,
                               const char *key, int *major, int *minor)
 {
-    const json_t *v = info_get(err, obj, base, key, IJ_STRING | IJ_NULL);
+    const json_t *v = info_get(err, obj, base, key, JT_STRING | JT_NULL);
     const char *s, *p;
     long ma = 0, mi = 0;
     int digits;
@@ -431,7 +373,7 @@ static int info_pcie_from(struct error *err, const json_t *j, struct pcie_info *
         return -1;
     p->width_max = (unsigned)x;
     // Derived from gen_max and width_max: its type is checked, its value recomputed.
-    v = info_get(err, j, base, "max_gbps_per_direction", IJ_INTEGER | IJ_REAL | IJ_NULL);
+    v = info_get(err, j, base, "max_gbps_per_direction", JT_INTEGER | JT_REAL | JT_NULL);
     if (v == NULL)
         return -1;
     if (json_is_number(v) && !(json_number_value(v) >= 0))
@@ -465,7 +407,7 @@ static int info_profile_from(struct error *err, const json_t *j, const char *bas
         info_uint_field(err, j, base, "ofas", &p->ofas) < 0 ||
         info_u64_field(err, j, base, "memory_mib", NULL, &p->memory_mib) < 0)
         return -1;
-    arr = info_get(err, j, base, "placements", IJ_ARRAY);
+    arr = info_get(err, j, base, "placements", JT_ARRAY);
     if (arr == NULL)
         return -1;
     if (json_array_size(arr) > INFO_MAX_PLACEMENTS)
@@ -494,7 +436,7 @@ static int info_mig_from(struct error *err, const json_t *j, struct mig_info *m)
 
     if (info_object(err, j, base, keys) < 0)
         return -1;
-    v = info_get(err, j, base, "supported", IJ_BOOL);
+    v = info_get(err, j, base, "supported", JT_BOOL);
     if (v == NULL)
         return -1;
     m->supported = json_is_true(v);
@@ -507,7 +449,7 @@ static int info_mig_from(struct error *err, const json_t *j, struct mig_info *m)
                          "\"%s.current\" and \"%s.pending\" must both be null or both be set", base,
                          base);
     m->has_mode = has_cur;
-    v = info_get(err, j, base, "gpu_instance_profiles", IJ_ARRAY);
+    v = info_get(err, j, base, "gpu_instance_profiles", JT_ARRAY);
     if (v == NULL)
         return -1;
     if (json_array_size(v) > INFO_MAX_MIG_PROFILES)
@@ -533,7 +475,7 @@ static int info_mps_from(struct error *err, const json_t *j, struct mps_probe_re
     if (info_object(err, j, base, keys) < 0 ||
         info_str(err, j, base, "pipe_dir", m->pipe_dir, sizeof(m->pipe_dir), NULL) < 0)
         return -1;
-    v = info_get(err, j, base, "answers", IJ_BOOL);
+    v = info_get(err, j, base, "answers", JT_BOOL);
     if (v == NULL)
         return -1;
     m->answers = json_is_true(v);
@@ -618,7 +560,7 @@ int gpu_info_from_json(struct error *err, const json_t *j, struct gpu_info *info
                        &info->smem_per_block_optin_bytes) < 0)
         return -1;
 
-    v = info_get(err, j, base, "stream_priority_range", IJ_OBJECT);
+    v = info_get(err, j, base, "stream_priority_range", JT_OBJECT);
     if (v == NULL || info_object(err, v, "info.stream_priority_range", prio_keys) < 0)
         return -1;
     if (info_int(err, v, "info.stream_priority_range", "least", INT_MIN, INT_MAX, NULL, &x) < 0)
@@ -628,7 +570,7 @@ int gpu_info_from_json(struct error *err, const json_t *j, struct gpu_info *info
         return -1;
     info->priority_greatest = (int)x;
 
-    v = info_get(err, j, base, "pcie", IJ_OBJECT);
+    v = info_get(err, j, base, "pcie", JT_OBJECT);
     if (v == NULL || info_pcie_from(err, v, &info->pcie) < 0)
         return -1;
     if (info_str(err, j, base, "compute_mode", info->compute_mode, sizeof(info->compute_mode),
@@ -636,10 +578,10 @@ int gpu_info_from_json(struct error *err, const json_t *j, struct gpu_info *info
         info_mode_field(err, j, base, "persistence_mode", &info->has_persistence,
                         &info->persistence_enabled) < 0)
         return -1;
-    v = info_get(err, j, base, "mig", IJ_OBJECT);
+    v = info_get(err, j, base, "mig", JT_OBJECT);
     if (v == NULL || info_mig_from(err, v, &info->mig) < 0)
         return -1;
-    v = info_get(err, j, base, "mps", IJ_OBJECT);
+    v = info_get(err, j, base, "mps", JT_OBJECT);
     if (v == NULL || info_mps_from(err, v, &info->mps) < 0)
         return -1;
     return 0;
