@@ -33,11 +33,13 @@ CFLAGS_ALL := -std=c11 -O2 -g $(WARN) -MMD -MP
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Pure logic: no CUDA header, linked by the unit tests and the fuzzers.
-PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/bench/bounds.c src/bench/parts.c \
-             src/gpu/nvml.c src/gpu/mps.c src/gpu/info_json.c)
+BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timeline.c sampler.c \
+              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c))
+PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
+             src/gpu/info_json.c) $(BENCH_PURE)
 # Host code that includes CUDA runtime headers.
 CUDA_C_SRCS := src/gpu/cu.c src/gpu/cublas.c src/gpu/info.c \
-               $(filter-out src/bench/bounds.c src/bench/parts.c,$(wildcard src/bench/*.c))
+               $(filter-out $(BENCH_PURE),$(wildcard src/bench/*.c))
 CLI_SRCS  := src/main.c $(wildcard src/cli/*.c)
 CU_SRCS   := $(wildcard src/gpu/*.cu)
 
@@ -128,6 +130,15 @@ $(BUILD)/test/libfakenvml.so: tests/fake_nvml.c
 	$(Q)$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -Isrc -o $@ $<
 
 $(BUILD)/test/test_nvml: $(BUILD)/test/libfakenvml.so
+
+# A CPU-only worker that speaks the harness protocol, for the harness tests (hangs, crashes).
+# It links the real worker side of the protocol (bench/harness.c).
+$(BUILD)/test/fake_worker: tests/fake_worker.c $(PURE_ASAN) | $(GEN)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) $(JANSSON_LIBS) -ldl -lm
+
+$(BUILD)/test/test_harness: $(BUILD)/test/fake_worker
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)

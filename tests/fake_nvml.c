@@ -6,6 +6,12 @@
  *   FAKE_NVML_DEVICES   device count, 0 to FAKE_MAX_DEVICES (default 1)
  *   FAKE_NVML_NO_MIG    set: MIG mode and GPU-instance queries answer NOT_SUPPORTED
  *   FAKE_NVML_NO_PCIE   set: the four PCIe link getters answer NOT_SUPPORTED
+ *   FAKE_NVML_NO_UTIL   set: utilization answers NOT_SUPPORTED (as on a MIG-enabled GPU)
+ *   FAKE_NVML_NO_CLOCK  set: clock queries answer NOT_SUPPORTED
+ *   FAKE_NVML_NO_POWER  set: power answers NOT_SUPPORTED
+ *   FAKE_NVML_UTIL      comma-separated GPU utilization %s (at most FAKE_MAX_UTIL), answered
+ *                       in turn by successive calls and cycling; default (also when malformed)
+ *                       100. Memory utilization is always 35
  *   FAKE_NVML_TRACE     file to append "init" and "shutdown" to, one line per call
  *
  * Like NVML, every device query answers UNINITIALIZED outside Init/Shutdown, checks its handle
@@ -18,6 +24,7 @@
 #include "gpu/nvml_api.h"
 
 #define FAKE_MAX_DEVICES 8
+#define FAKE_MAX_UTIL 16
 #define MIB 1048576ULL
 
 struct nvmlDevice_st {
@@ -47,7 +54,8 @@ static const struct fake_profile profiles[] = {
 static struct {
     int init_count; /* NVML reference-counts Init/Shutdown */
     unsigned int n_devices;
-    int no_mig, no_pcie;
+    int no_mig, no_pcie, no_util, no_clock, no_power;
+    unsigned int util[FAKE_MAX_UTIL], n_util, util_calls;
     char trace[512];
     struct nvmlDevice_st devices[FAKE_MAX_DEVICES];
 } fake;
@@ -77,6 +85,9 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t dev,
                                                            unsigned int profile_id,
                                                            nvmlGpuInstancePlacement_t *placements,
                                                            unsigned int *count);
+nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, nvmlUtilization_t *util);
+nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t dev, nvmlClockType_t type, unsigned int *clock);
+nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned int *power);
 
 static void trace(const char *event)
 {
@@ -108,6 +119,32 @@ static int env_set(const char *name)
     const char *s = getenv(name);
 
     return s != NULL && s[0] != '\0' && strcmp(s, "0") != 0;
+}
+
+/* FAKE_NVML_UTIL, "100,0,50": the whole list, or the default if it is malformed or too long. */
+static void read_util_sequence(void)
+{
+    const char *s = getenv("FAKE_NVML_UTIL");
+    unsigned int seq[FAKE_MAX_UTIL], n = 0;
+
+    fake.util[0] = 100;
+    fake.n_util = 1;
+    fake.util_calls = 0;
+    if (s == NULL || s[0] == '\0')
+        return;
+    for (;;) {
+        char *end;
+        unsigned long v = strtoul(s, &end, 10);
+
+        if (end == s || (*end != ',' && *end != '\0') || n == FAKE_MAX_UTIL)
+            return;
+        seq[n++] = (unsigned int)v;
+        if (*end == '\0')
+            break;
+        s = end + 1;
+    }
+    memcpy(fake.util, seq, n * sizeof(seq[0]));
+    fake.n_util = n;
 }
 
 /* UNINITIALIZED outside Init/Shutdown, INVALID_ARGUMENT for a handle we did not give out. */
@@ -146,6 +183,10 @@ nvmlReturn_t nvmlInit_v2(void)
     fake.n_devices = n < 0 ? 0 : n > FAKE_MAX_DEVICES ? FAKE_MAX_DEVICES : (unsigned int)n;
     fake.no_mig = env_set("FAKE_NVML_NO_MIG");
     fake.no_pcie = env_set("FAKE_NVML_NO_PCIE");
+    fake.no_util = env_set("FAKE_NVML_NO_UTIL");
+    fake.no_clock = env_set("FAKE_NVML_NO_CLOCK");
+    fake.no_power = env_set("FAKE_NVML_NO_POWER");
+    read_util_sequence();
     for (unsigned int i = 0; i < FAKE_MAX_DEVICES; i++)
         fake.devices[i].index = i;
     fake.init_count++;
@@ -431,5 +472,66 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t dev,
         placements[i].size = p->size;
     }
     *count = p->n_placements;
+    return NVML_SUCCESS;
+}
+
+/* Each successful call answers the next entry of FAKE_NVML_UTIL, so samples differ. */
+nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, nvmlUtilization_t *util)
+{
+    nvmlReturn_t rc = check_device(dev);
+
+    if (rc != NVML_SUCCESS)
+        return rc;
+    if (util == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (fake.no_util)
+        return NVML_ERROR_NOT_SUPPORTED;
+    util->gpu = fake.util[fake.util_calls % fake.n_util];
+    util->memory = 35;
+    fake.util_calls++;
+    return NVML_SUCCESS;
+}
+
+/*
+ * An H100 SXM at full boost: SM 1980 MHz, HBM3 2619 MHz. A real H100 reports the same
+ * graphics and SM clocks; here they differ so a test can tell which domain was asked for.
+ */
+nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t dev, nvmlClockType_t type, unsigned int *clock)
+{
+    nvmlReturn_t rc = check_device(dev);
+
+    if (rc != NVML_SUCCESS)
+        return rc;
+    if (clock == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (fake.no_clock)
+        return NVML_ERROR_NOT_SUPPORTED;
+    switch (type) {
+    case NVML_CLOCK_GRAPHICS:
+        *clock = 1755;
+        return NVML_SUCCESS;
+    case NVML_CLOCK_SM:
+        *clock = 1980;
+        return NVML_SUCCESS;
+    case NVML_CLOCK_MEM:
+        *clock = 2619;
+        return NVML_SUCCESS;
+    }
+    return NVML_ERROR_INVALID_ARGUMENT;
+}
+
+/* Milliwatts, as NVML answers: 312.456 W, and device i draws i W more, so a test can tell
+ * which device was sampled. */
+nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned int *power)
+{
+    nvmlReturn_t rc = check_device(dev);
+
+    if (rc != NVML_SUCCESS)
+        return rc;
+    if (power == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (fake.no_power)
+        return NVML_ERROR_NOT_SUPPORTED;
+    *power = 312456 + 1000 * dev->index;
     return NVML_SUCCESS;
 }

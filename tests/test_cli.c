@@ -108,6 +108,9 @@ static const struct {
     {{"info", "--json", NULL}, 69, NULL, "no GPU", 1},
     {{"bench", "streams", NULL}, 69, NULL, "gpushare: no GPU:", 1},
     {{"bench", "streams", "--only", "copy", "--json", NULL}, 69, NULL, "no GPU", 1},
+    /* timeslice learns the GPU through an info worker: its "no GPU" reaches the parent. */
+    {{"bench", "timeslice", NULL}, 69, NULL, "gpushare: no GPU: no NVIDIA driver", 1},
+    {{"bench", "timeslice", "--only", "victim", "--json", NULL}, 69, NULL, "no GPU", 1},
     /* Usage errors: status 2, the reason and the usage on stderr. */
     {{"bench", "streams", "--trials", "abc", NULL}, 2, NULL, "'abc' for --trials", -1},
     {{"bench", "streams", "--trials", "2", NULL}, 2, NULL, "from 3 to 1000", -1},
@@ -117,6 +120,16 @@ static const struct {
     {{"bench", NULL}, 2, NULL, "which mode?", -1},
     {{"bench", "mps", NULL}, 2, NULL, "unknown mode 'mps'", -1},
     {{"bench", "streams", "extra", NULL}, 2, NULL, "unexpected argument 'extra'", -1},
+    {{"bench", "timeslice", "--only", "contention,foo", NULL}, 2, NULL, "unknown part 'foo'", -1},
+    {{"bench", "--only", "gemm", "timeslice", NULL}, 2, NULL, "expected contention, timeline", -1},
+    {{"bench", "timeslice", "--procs", "9", NULL}, 2, NULL, "from 2 to 8", -1},
+    {{"bench", "timeslice", "--trials", "21", NULL}, 2, NULL, "from 1 to 20", -1},
+    {{"bench", "timeslice", "--sizes", "4096,x", NULL}, 2, NULL, "'x' in list for --sizes", -1},
+    {{"bench", "timeslice", "--dtype", "fp16", NULL}, 2, NULL, "unknown --dtype 'fp16'", -1},
+    {{"bench", "timeslice", "--duration", "0.1", NULL}, 2, NULL, "'0.1' for --duration", -1},
+    {{"worker", "--workload", "gemm", NULL}, 2, NULL, "'worker' is internal", -1},
+    {{"worker", "--workload", "nope", NULL}, 2, NULL, "unknown workload 'nope'", -1},
+    {{"worker", NULL}, 2, NULL, "no --workload", -1},
     {{"info", "--bogus", NULL}, 2, NULL, "unknown option '--bogus'", -1},
     {{"info", "-o", NULL}, 2, NULL, "needs a value", -1},
     {{"info", "--device", "64", NULL}, 2, NULL, "from 0 to 63", -1},
@@ -132,6 +145,8 @@ static const struct {
     {{"info", "--help", NULL}, 0, "usage: gpushare info", NULL, 0},
     {{"bench", "--help", NULL}, 0, "usage: gpushare bench streams", NULL, 0},
     {{"bench", "streams", "-h", NULL}, 0, "--only PARTS", NULL, 0},
+    {{"bench", "timeslice", "--help", NULL}, 0, "--procs N", NULL, 0},
+    {{"worker", "--help", NULL}, 0, "Internal: one process", NULL, 0},
     {{"show", "--help", NULL}, 0, "usage: gpushare show", NULL, 0},
     {{"help", "bench", NULL}, 0, "usage: gpushare bench", NULL, 0},
     {{"version", NULL}, 0, "gpushare 0.1.0", NULL, 0},
@@ -176,6 +191,7 @@ static void test_cases(void **state)
 static void test_no_half_written_output(void **state)
 {
     static const char *const bench[] = {"bench", "streams", "-o", NO_FILE, NULL};
+    static const char *const ts[] = {"bench", "timeslice", "-o", NO_FILE, NULL};
     static const char *const info[] = {"info", "-o", NO_FILE, NULL};
     struct run r;
     struct stat st;
@@ -184,6 +200,9 @@ static void test_no_half_written_output(void **state)
     setenv("GPUSHARE_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
     unlink(NO_FILE);
     run_cli(&r, bench);
+    assert_int_equal(r.status, 69);
+    assert_int_equal(stat(NO_FILE, &st), -1);
+    run_cli(&r, ts);
     assert_int_equal(r.status, 69);
     assert_int_equal(stat(NO_FILE, &st), -1);
     run_cli(&r, info);

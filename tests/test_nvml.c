@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "core/error.h"
 #include "gpu/info.h"
 #include "gpu/nvml_api.h"
@@ -25,20 +26,41 @@
 #define MISSING_LIB "/nonexistent/libnvidia-ml.so.1"
 
 static const char *const fake_vars[] = {
-    "FAKE_NVML_INIT_RC",
-    "FAKE_NVML_DEVICES",
-    "FAKE_NVML_NO_MIG",
-    "FAKE_NVML_NO_PCIE",
+    "FAKE_NVML_INIT_RC", "FAKE_NVML_DEVICES",  "FAKE_NVML_NO_MIG",   "FAKE_NVML_NO_PCIE",
+    "FAKE_NVML_NO_UTIL", "FAKE_NVML_NO_CLOCK", "FAKE_NVML_NO_POWER", "FAKE_NVML_UTIL",
 };
 
 static char trace_path[64]; /* the fake appends "init"/"shutdown" here (FAKE_NVML_TRACE) */
 
-/* $GPUSHARE_TEST_FAKE_NVML, else the default build's copy (tests run from the repo root). */
+#define FAKE_NAME "libfakenvml.so"
+
+/*
+ * $GPUSHARE_TEST_FAKE_NVML, else the copy the Makefile builds next to this test, so a
+ * private build directory (make BUILD=...) tests its own fake, never build/'s.
+ */
 static const char *fake_path(void)
 {
+    static char path[4096];
     const char *env = getenv("GPUSHARE_TEST_FAKE_NVML");
+    ssize_t n;
+    char *slash;
 
-    return env != NULL && env[0] != '\0' ? env : "build/test/libfakenvml.so";
+    if (env != NULL && env[0] != '\0')
+        return env;
+    if (path[0] != '\0')
+        return path;
+    // Room is left for the file name; a link that fills it may be truncated.
+    n = readlink("/proc/self/exe", path, sizeof(path) - sizeof(FAKE_NAME));
+    if (n > 0 && (size_t)n < sizeof(path) - sizeof(FAKE_NAME)) {
+        path[n] = '\0';
+        slash = strrchr(path, '/');
+        if (slash != NULL) {
+            memcpy(slash + 1, FAKE_NAME, sizeof(FAKE_NAME));
+            return path;
+        }
+    }
+    snprintf(path, sizeof(path), "build/test/" FAKE_NAME); // tests run from the repo root
+    return path;
 }
 
 static int group_setup(void **state)
@@ -524,6 +546,230 @@ static void test_fake_keeps_nvml_contract(void **state)
     assert_trace("init\nshutdown\nshutdown\n");
 }
 
+#define SAMPLE_POWER_W 312.456 /* the fake's device 0; device i draws i W more */
+#define SAMPLE_SM_MHZ 1980     /* its SM clock; graphics is 1755 and memory 2619 */
+
+/* Poisons a sample so a field nvml_sample forgets to write, or to clear, shows. */
+static void poison_sample(struct gpu_sample *s)
+{
+    memset(s, 0xa5, sizeof(*s));
+    s->has_util = s->has_sm_clock = s->has_power = s->has_memory = true; // valid bools
+}
+
+/* One reading of device 0 with everything supported; NVML opens on demand, as for the query. */
+static void test_sample_happy_path(void **state)
+{
+    struct error err = {0};
+    struct gpu_sample s;
+
+    (void)state;
+    poison_sample(&s);
+    if (nvml_sample(&err, NULL, 0, &s) != 0)
+        fail_msg("nvml_sample: %s", err.msg);
+    assert_trace("init\n");
+    assert_true(s.has_util);
+    assert_true(s.has_sm_clock);
+    assert_true(s.has_power);
+    assert_true(s.has_memory);
+    assert_int_equal(s.util_gpu_pct, 100);
+    assert_int_equal(s.util_mem_pct, 35);
+    assert_int_equal(s.sm_clock_mhz, SAMPLE_SM_MHZ);
+    check_close(s.power_w, SAMPLE_POWER_W, 1e-9, "power_w", 0);
+    assert_int_equal(s.memory_used_bytes, 479 * MIB);
+    nvml_close();
+    assert_trace("init\nshutdown\n");
+}
+
+static const struct {
+    const char *util; /* FAKE_NVML_UTIL */
+    unsigned want[5]; /* five successive readings */
+} util_seq_cases[] = {
+    {"10,90,50", {10, 90, 50, 10, 90}},
+    {"0", {0, 0, 0, 0, 0}},
+    {"100,0", {100, 0, 100, 0, 100}},
+    {"7,x", {100, 100, 100, 100, 100}}, // malformed: the fake's default
+    {"1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", {100, 100, 100, 100, 100}}, // too long
+};
+
+/* Each call reads the device anew: successive samples follow the fake's sequence. */
+static void test_sample_sequence(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(util_seq_cases) / sizeof(util_seq_cases[0]); i++) {
+        struct error err = {0};
+
+        setenv("FAKE_NVML_UTIL", util_seq_cases[i].util, 1);
+        for (size_t k = 0; k < 5; k++) {
+            struct gpu_sample s;
+
+            poison_sample(&s);
+            if (nvml_sample(&err, NULL, 0, &s) != 0)
+                fail_msg("case %zu (%s), reading %zu: %s", i, util_seq_cases[i].util, k, err.msg);
+            if (!s.has_util || s.util_gpu_pct != util_seq_cases[i].want[k])
+                fail_msg("case %zu (%s), reading %zu: util %u (has %d), want %u", i,
+                         util_seq_cases[i].util, k, s.util_gpu_pct, s.has_util,
+                         util_seq_cases[i].want[k]);
+            if (s.util_mem_pct != 35)
+                fail_msg("case %zu, reading %zu: memory util %u", i, k, s.util_mem_pct);
+        }
+        nvml_close(); // the next case's Init reads the sequence afresh
+    }
+}
+
+static const struct {
+    const char *vars[3]; /* switches set for the case */
+    bool util, clock, power;
+} sample_switch_cases[] = {
+    {{NULL}, true, true, true},
+    {{"FAKE_NVML_NO_UTIL"}, false, true, true},
+    {{"FAKE_NVML_NO_CLOCK"}, true, false, true},
+    {{"FAKE_NVML_NO_POWER"}, true, true, false},
+    {{"FAKE_NVML_NO_UTIL", "FAKE_NVML_NO_CLOCK", "FAKE_NVML_NO_POWER"}, false, false, false},
+};
+
+/* A reading NVML answers NOT_SUPPORTED for is absent and zero, the sample still succeeds, and
+ * the other fields are still read. */
+static void test_sample_unsupported(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(sample_switch_cases) / sizeof(sample_switch_cases[0]); i++) {
+        struct error err = {0};
+        struct gpu_sample s;
+        int rc;
+
+        for (size_t v = 0; v < 3 && sample_switch_cases[i].vars[v] != NULL; v++)
+            setenv(sample_switch_cases[i].vars[v], "1", 1);
+        poison_sample(&s);
+        rc = nvml_sample(&err, NULL, 0, &s);
+        nvml_close();
+        for (size_t v = 0; v < 3 && sample_switch_cases[i].vars[v] != NULL; v++)
+            unsetenv(sample_switch_cases[i].vars[v]);
+        if (rc != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (s.has_util != sample_switch_cases[i].util ||
+            s.has_sm_clock != sample_switch_cases[i].clock ||
+            s.has_power != sample_switch_cases[i].power || !s.has_memory)
+            fail_msg("case %zu: has util %d clock %d power %d memory %d", i, s.has_util,
+                     s.has_sm_clock, s.has_power, s.has_memory);
+        if (s.util_gpu_pct != (s.has_util ? 100U : 0U) || s.util_mem_pct != (s.has_util ? 35U : 0U))
+            fail_msg("case %zu: util %u/%u", i, s.util_gpu_pct, s.util_mem_pct);
+        if (s.sm_clock_mhz != (s.has_sm_clock ? SAMPLE_SM_MHZ : 0U))
+            fail_msg("case %zu: sm clock %u", i, s.sm_clock_mhz);
+        check_close(s.power_w, s.has_power ? SAMPLE_POWER_W : 0.0, 1e-9, "power_w", i);
+        if (s.memory_used_bytes != 479 * MIB)
+            fail_msg("case %zu: memory used %llu", i, (unsigned long long)s.memory_used_bytes);
+    }
+}
+
+static const struct {
+    const char *bus_id;
+    int fallback;
+    int rc;
+    double power_w; /* tells the fake's devices apart */
+} sample_select_cases[] = {
+    {"00000000:1A:00.0", 0, 0, SAMPLE_POWER_W + 1.0},
+    {"0000:19:00.0", 1, 0, SAMPLE_POWER_W},
+    {"00000000:FF:00.0", 1, 0, SAMPLE_POWER_W + 1.0}, // unknown bus id: the CUDA ordinal
+    {NULL, 0, 0, SAMPLE_POWER_W},
+    {NULL, 2, -1, 0.0},
+    {"00000000:FF:00.0", 5, -1, 0.0},
+};
+
+/* The device is found as nvml_query_device finds it; a device that is not there is an error. */
+static void test_sample_device_selection(void **state)
+{
+    (void)state;
+    setenv("FAKE_NVML_DEVICES", "2", 1);
+    for (size_t i = 0; i < sizeof(sample_select_cases) / sizeof(sample_select_cases[0]); i++) {
+        struct error err = {0};
+        struct gpu_sample s;
+        int rc;
+
+        poison_sample(&s);
+        rc = nvml_sample(&err, sample_select_cases[i].bus_id, sample_select_cases[i].fallback, &s);
+        if (rc != sample_select_cases[i].rc)
+            fail_msg("case %zu: rc %d, want %d: %s", i, rc, sample_select_cases[i].rc, err.msg);
+        if (rc == 0) {
+            check_close(s.power_w, sample_select_cases[i].power_w, 1e-9, "power_w", i);
+            continue;
+        }
+        if (err.code != ERR_NVML || strcmp(err.msg, BAD_INDEX_MSG) != 0)
+            fail_msg("case %zu: code %d, message \"%s\"", i, err.code, err.msg);
+        if (s.has_util || s.has_sm_clock || s.has_power || s.has_memory)
+            fail_msg("case %zu: a failed sample claims a field", i);
+    }
+    nvml_close();
+    assert_trace("init\nshutdown\n");
+}
+
+/* Without a driver the sample fails as nvml_open does, and claims nothing. */
+static void test_sample_no_driver(void **state)
+{
+    struct error err = {0};
+    struct gpu_sample s;
+
+    (void)state;
+    setenv("GPUSHARE_NVML_LIB", MISSING_LIB, 1);
+    poison_sample(&s);
+    assert_int_equal(nvml_sample(&err, NULL, 0, &s), -1);
+    assert_int_equal(err.code, ERR_NO_GPU);
+    assert_contains(err.msg, MISSING_LIB);
+    assert_message_style(&err);
+    assert_false(s.has_util || s.has_sm_clock || s.has_power || s.has_memory);
+    assert_trace("");
+}
+
+typedef nvmlReturn_t (*fake_util_fn)(nvmlDevice_t, nvmlUtilization_t *);
+typedef nvmlReturn_t (*fake_clock_fn)(nvmlDevice_t, nvmlClockType_t, unsigned int *);
+typedef nvmlReturn_t (*fake_power_fn)(nvmlDevice_t, unsigned int *);
+
+/* The sampling calls keep NVML's contracts too: nothing before Init, NULL refused, the three
+ * clock domains answer differently, and an unknown domain is an invalid argument. */
+static void test_fake_sampling_contract(void **state)
+{
+    void *h = dlopen(fake_path(), RTLD_NOW | RTLD_LOCAL);
+    fake_void_fn init, shutdown;
+    fake_handle_fn by_index;
+    fake_util_fn util;
+    fake_clock_fn clock;
+    fake_power_fn power;
+    nvmlDevice_t dev = NULL;
+    nvmlUtilization_t u;
+    unsigned int v = 0;
+
+    (void)state;
+    assert_non_null(h);
+    init = (fake_void_fn)dlsym(h, "nvmlInit_v2");
+    shutdown = (fake_void_fn)dlsym(h, "nvmlShutdown");
+    by_index = (fake_handle_fn)dlsym(h, "nvmlDeviceGetHandleByIndex_v2");
+    util = (fake_util_fn)dlsym(h, "nvmlDeviceGetUtilizationRates");
+    clock = (fake_clock_fn)dlsym(h, "nvmlDeviceGetClockInfo");
+    power = (fake_power_fn)dlsym(h, "nvmlDeviceGetPowerUsage");
+    assert_true(init && shutdown && by_index && util && clock && power);
+
+    assert_int_equal(init(), NVML_SUCCESS);
+    assert_int_equal(by_index(0, &dev), NVML_SUCCESS);
+    assert_int_equal(util(dev, NULL), NVML_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(util(NULL, &u), NVML_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(clock(dev, NVML_CLOCK_SM, NULL), NVML_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(clock(dev, (nvmlClockType_t)7, &v), NVML_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(clock(dev, NVML_CLOCK_GRAPHICS, &v), NVML_SUCCESS);
+    assert_int_equal(v, 1755);
+    assert_int_equal(clock(dev, NVML_CLOCK_SM, &v), NVML_SUCCESS);
+    assert_int_equal(v, SAMPLE_SM_MHZ);
+    assert_int_equal(clock(dev, NVML_CLOCK_MEM, &v), NVML_SUCCESS);
+    assert_int_equal(v, 2619);
+    assert_int_equal(power(dev, NULL), NVML_ERROR_INVALID_ARGUMENT);
+    assert_int_equal(power(dev, &v), NVML_SUCCESS);
+    assert_int_equal(v, 312456);
+    assert_int_equal(shutdown(), NVML_SUCCESS);
+
+    assert_int_equal(util(dev, &u), NVML_ERROR_UNINITIALIZED);
+    assert_int_equal(clock(dev, NVML_CLOCK_SM, &v), NVML_ERROR_UNINITIALIZED);
+    assert_int_equal(power(dev, &v), NVML_ERROR_UNINITIALIZED);
+    dlclose(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -537,6 +783,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_device_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fake_keeps_nvml_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_happy_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_sequence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_unsupported, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_device_selection, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sample_no_driver, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fake_sampling_contract, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);

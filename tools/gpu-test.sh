@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
-# The GPU acceptance run, for a machine with an NVIDIA GPU (the device machine): `info`, the MIG
-# profiles against nvidia-smi's, and `bench streams`. Reads the card, changes none of its
-# settings. Writes everything to $OUT when set (the device machine's return folder), else to
-# build/gpu-test/. Commit what it measured under results/.
+# The GPU acceptance run, for a machine with an NVIDIA GPU (the device machine). Reads the card
+# and changes none of its settings. Writes everything to $OUT when set (the device machine's
+# return folder), else to build/gpu-test/. Commit what it measured under results/.
+#
+#   GPU_TEST=all|streams|timeslice tools/gpu-test.sh [extra bench streams options]
+#
+#   streams    info, the MIG profiles against nvidia-smi's, bench streams
+#   timeslice  bench timeslice twice (the second run only the timeline, to check that the
+#              slice and switch overhead agree between runs), then a run interrupted with
+#              SIGINT; after each, no worker process and no CUDA process may be left
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-test}
+what=${GPU_TEST:-all}
 mkdir -p "$out"
 bin=build/gpushare
+status=0
+
+# No gpushare worker and no process on the GPU: what every multi-process run must leave.
+leftovers() {
+    local procs apps
+    procs=$(pgrep -fa 'gpushare worker' || true)
+    apps=$(nvidia-smi --query-compute-apps=pid,process_name --format=csv,noheader || true)
+    if [ -n "$procs$apps" ]; then
+        echo "gpu-test: left behind after $1:" >&2
+        echo "$procs$apps" >&2
+        status=1
+    else
+        echo "ok   nothing left after $1: no worker process, no process on the GPU"
+    fi
+}
 
 echo "== environment"
 nvidia-smi --query-gpu=name,driver_version,pci.bus_id,compute_mode,mig.mode.current \
@@ -17,18 +39,48 @@ if "$bin" version | grep -q 'commit unknown'; then
     echo "gpu-test: warning: no commit recorded; run as GIT_COMMIT=\$(git rev-parse HEAD) make gpu-test" >&2
 fi
 
-echo "== gpushare info"
-"$bin" info | tee "$out/info.txt"
-"$bin" info --json > "$out/info.json"
+if [ "$what" = all ] || [ "$what" = streams ]; then
+    echo "== gpushare info"
+    "$bin" info | tee "$out/info.txt"
+    "$bin" info --json >"$out/info.json"
 
-echo "== MIG profiles: gpushare against nvidia-smi mig -lgip / -lgipp"
-nvidia-smi mig -lgip > "$out/lgip.txt" 2>&1 || true
-nvidia-smi mig -lgipp > "$out/lgipp.txt" 2>&1 || true
-status=0
-python3 tools/compare_mig.py "$out/info.json" "$out/lgip.txt" "$out/lgipp.txt" \
-    | tee "$out/mig-compare.txt" || status=1
+    echo "== MIG profiles: gpushare against nvidia-smi mig -lgip / -lgipp"
+    nvidia-smi mig -lgip >"$out/lgip.txt" 2>&1 || true
+    nvidia-smi mig -lgipp >"$out/lgipp.txt" 2>&1 || true
+    python3 tools/compare_mig.py "$out/info.json" "$out/lgip.txt" "$out/lgipp.txt" |
+        tee "$out/mig-compare.txt" || status=1
 
-echo "== gpushare bench streams"
-"$bin" bench streams -o "$out/streams.json" "$@" | tee "$out/streams.txt" || status=1
+    echo "== gpushare bench streams"
+    "$bin" bench streams -o "$out/streams.json" "$@" | tee "$out/streams.txt" || status=1
+fi
+
+if [ "$what" = all ] || [ "$what" = timeslice ]; then
+    echo "== gpushare bench timeslice"
+    "$bin" bench timeslice -o "$out/timeslice.json" | tee "$out/timeslice.txt" || status=1
+    leftovers "bench timeslice"
+
+    echo "== gpushare bench timeslice --only timeline (repeat)"
+    "$bin" bench timeslice --only timeline -o "$out/timeslice-repeat.json" |
+        tee "$out/timeslice-repeat.txt" || status=1
+    leftovers "the repeat"
+
+    echo "== SIGINT in the middle of bench timeslice"
+    "$bin" bench timeslice --only contention --sizes 4096 -o "$out/interrupted.json" \
+        >"$out/interrupted.txt" 2>&1 &
+    pid=$!
+    sleep 8
+    kill -INT "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    sleep 1
+    if [ "$rc" -eq 130 ]; then
+        echo "ok   interrupted run exited 130"
+    else
+        echo "gpu-test: interrupted run exited $rc, expected 130" >&2
+        status=1
+    fi
+    tail -n 3 "$out/interrupted.txt"
+    leftovers "SIGINT"
+fi
 echo "gpu-test: done (status $status); results in $out"
 exit "$status"

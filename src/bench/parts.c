@@ -1,31 +1,43 @@
 /*
- * Names of the parts of `bench streams`, and the --only parser. Pure, so the
- * CLI tests and builds without CUDA share it.
+ * Names: the parts of `bench streams` and `bench timeslice` with their --only parser, and
+ * the worker's workloads. Pure, so the CLI tests and builds without CUDA share them.
  */
 #include "bench/bench.h"
 
 #include <string.h>
 
-#include "core/str.h"
+#include "bench/timeslice.h"
+#include "bench/worker.h"
 
-static const struct {
+struct part_name {
     unsigned bit;
     const char *name;
-} names[] = {
+};
+
+static const struct part_name streams_names[] = {
     {STREAMS_KERNELS, "kernels"},   {STREAMS_GEMM, "gemm"},         {STREAMS_COPY, "copy"},
     {STREAMS_PIPELINE, "pipeline"}, {STREAMS_PRIORITY, "priority"},
 };
-#define NNAMES (sizeof(names) / sizeof(names[0]))
 
-const char *streams_part_name(unsigned bit)
+static const struct part_name ts_names[] = {
+    {TS_CONTENTION, "contention"},
+    {TS_TIMELINE, "timeline"},
+    {TS_VICTIM, "victim"},
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *part_name(const struct part_name *names, size_t n, unsigned bit)
 {
-    for (size_t i = 0; i < NNAMES; i++)
+    for (size_t i = 0; i < n; i++)
         if (names[i].bit == bit)
             return names[i].name;
     return "?";
 }
 
-int streams_parse_parts(struct error *err, const char *list, unsigned *mask)
+/* "a,b,c" into a mask of the named bits; `expected` lists the names for the message. */
+static int parse_parts(struct error *err, const struct part_name *names, size_t n,
+                       const char *expected, const char *list, unsigned *mask)
 {
     const char *p = list;
 
@@ -33,17 +45,58 @@ int streams_parse_parts(struct error *err, const char *list, unsigned *mask)
     for (;;) {
         size_t len = strcspn(p, ","), i;
 
-        for (i = 0; i < NNAMES; i++)
+        for (i = 0; i < n; i++)
             if (strlen(names[i].name) == len && strncmp(p, names[i].name, len) == 0)
                 break;
-        if (i == NNAMES)
-            return error_set(err, ERR_USAGE,
-                             "unknown part '%.*s' for --only: expected kernels, gemm, copy, "
-                             "pipeline or priority",
-                             (int)len, p);
+        if (i == n)
+            return error_set(err, ERR_USAGE, "unknown part '%.*s' for --only: expected %s",
+                             (int)len, p, expected);
         *mask |= names[i].bit;
         if (p[len] == '\0')
             return 0;
         p += len + 1;
     }
+}
+
+const char *streams_part_name(unsigned bit)
+{
+    return part_name(streams_names, COUNT(streams_names), bit);
+}
+
+int streams_parse_parts(struct error *err, const char *list, unsigned *mask)
+{
+    return parse_parts(err, streams_names, COUNT(streams_names),
+                       "kernels, gemm, copy, pipeline or priority", list, mask);
+}
+
+const char *timeslice_part_name(unsigned bit)
+{
+    return part_name(ts_names, COUNT(ts_names), bit);
+}
+
+int timeslice_parse_parts(struct error *err, const char *list, unsigned *mask)
+{
+    return parse_parts(err, ts_names, COUNT(ts_names), "contention, timeline or victim", list,
+                       mask);
+}
+
+static const char *const workload_names[] = {
+    [WL_GEMM] = "gemm", [WL_SPIN] = "spin", [WL_INFER] = "infer",
+    [WL_COPY] = "copy", [WL_INFO] = "info",
+};
+
+const char *workload_name(enum workload_kind k)
+{
+    return (size_t)k < COUNT(workload_names) ? workload_names[k] : "?";
+}
+
+int workload_parse(struct error *err, const char *name, enum workload_kind *k)
+{
+    for (size_t i = 0; i < COUNT(workload_names); i++)
+        if (strcmp(name, workload_names[i]) == 0) {
+            *k = (enum workload_kind)i;
+            return 0;
+        }
+    return error_set(err, ERR_USAGE,
+                     "unknown workload '%s': expected gemm, spin, infer, copy or info", name);
 }

@@ -1,6 +1,6 @@
 /*
  * gpushare bench MODE: measure one sharing mode on this GPU and write the
- * results document. Modes: streams (more arrive with the harness).
+ * results document. Modes: streams (in-process), timeslice (processes, no MPS).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,37 +8,102 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/multi.h"
+#include "bench/timeslice.h"
 #include "cli/cli.h"
 #include "core/progress.h"
 #include "core/strparse.h"
 #include "gpu/info_json.h"
+#include "gpu/nvml.h"
 #include "results/results.h"
 #include "results/table.h"
 
-static const char usage[] = "usage: gpushare bench streams [--device N] [--trials N] [--warmup N]\n"
-                            "                              [--only PARTS] [--json] [-o FILE]\n";
+static const char usage[] =
+    "usage: gpushare bench streams [--device N] [--trials N] [--warmup N] [--only PARTS]\n"
+    "                              [--json] [-o FILE]\n"
+    "       gpushare bench timeslice [--device N] [--trials N] [--duration S] [--procs N]\n"
+    "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
+    "                              [--spin-ms X] [--gap-us X] [--json] [-o FILE]\n";
 
 static const char help[] =
-    "Measure in-process sharing with CUDA streams: spin-kernel concurrency against its ideal,\n"
+    "streams: in-process sharing with CUDA streams: spin-kernel concurrency against its ideal,\n"
     "the two-stream GEMM test (fp32 and bf16, n = 256..4096), pinned and pageable copy\n"
     "bandwidth, the chunked H2D-kernel-D2H pipeline against its bound, and stream-priority\n"
-    "latency. Prints a table on stdout and progress on stderr.\n\n"
+    "latency.\n\n"
+    "timeslice: N processes sharing the GPU without MPS, each a separate gpushare worker\n"
+    "released behind a barrier: every worker's slowdown against itself alone and the aggregate\n"
+    "(contention), the time slice, wait and switch overhead seen from a spin kernel (timeline),\n"
+    "and a batch-1 inference process's p50/p99/p99.9/max latency beside gemm aggressors\n"
+    "(victim). NVML utilization is sampled at 20 Hz during every run.\n\n"
+    "Prints a table on stdout and progress on stderr.\n\n"
     "  -d, --device N     CUDA device ordinal (default 0)\n"
-    "  -n, --trials N     timed repetitions per figure, 3..1000 (default 10)\n"
-    "  -w, --warmup N     untimed repetitions first, 1..100 (default 2)\n"
-    "      --only PARTS   comma-separated subset of kernels,gemm,copy,pipeline,priority\n"
+    "  -n, --trials N     timed repetitions per figure: streams 3..1000 (default 10),\n"
+    "                     timeslice 1..20 (default 3)\n"
+    "  -w, --warmup N     streams: untimed repetitions first, 1..100 (default 2)\n"
+    "      --only PARTS   streams: kernels,gemm,copy,pipeline,priority;\n"
+    "                     timeslice: contention,timeline,victim (default all)\n"
+    "      --duration S   timeslice: timed region of every worker, 0.2..60 s (default 2)\n"
+    "      --procs N      timeslice: up to N processes at once, 2..8 (default 4)\n"
+    "      --sizes LIST   timeslice: contention gemm sizes (default 4096,1024)\n"
+    "      --dtype T      timeslice: gemm type, fp32 or bf16 (default fp32)\n"
+    "      --spin-ms X    timeslice: run time of each timeline kernel (default 200)\n"
+    "      --gap-us X     timeslice: a timer step longer than X us is a gap (default 4)\n"
     "      --json         print the results document on stdout instead of the table\n"
     "  -o, --output FILE  write the results document to FILE (atomically)\n"
     "  -h, --help         this help\n\n"
     "Exit status: 0 ok, 1 a part failed (the document still holds the rest), 2 usage error,\n"
-    "69 no NVIDIA driver or GPU.\n";
+    "69 no NVIDIA driver or GPU, 130 interrupted (workers stopped, the document written).\n";
+
+enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE };
 
 struct bench_opts {
+    enum bench_mode mode;
     int device;
     unsigned trials, warmup, parts;
+    bool trials_set;
+    const char *only;
     bool json;
     const char *out;
+    double duration;
+    struct timeslice_opts ts;
 };
+
+static int parse_sizes(struct error *err, const char *arg, struct timeslice_opts *ts)
+{
+    unsigned long v[TS_MAX_SIZES];
+
+    if (parse_uint_list(err, "--sizes", arg, 64, 16384, v, TS_MAX_SIZES, &ts->n_sizes) < 0)
+        return -1;
+    for (size_t i = 0; i < ts->n_sizes; i++)
+        ts->sizes[i] = (unsigned)v[i];
+    return 0;
+}
+
+static int parse_ts_value(int opt, const char *arg, struct bench_opts *o, struct error *err)
+{
+    unsigned long v;
+
+    switch (opt) {
+    case 't':
+        return parse_double(err, "--duration", arg, 0.2, 60, &o->duration);
+    case 'P':
+        if (parse_uint(err, "--procs", arg, 2, TS_MAX_PROCS, &v) < 0)
+            return -1;
+        o->ts.max_procs = (unsigned)v;
+        return 0;
+    case 'S':
+        return parse_sizes(err, arg, &o->ts);
+    case 'T':
+        if (strcmp(arg, "fp32") != 0 && strcmp(arg, "bf16") != 0)
+            return error_set(err, ERR_USAGE, "unknown --dtype '%s': expected fp32 or bf16", arg);
+        o->ts.bf16 = arg[0] == 'b';
+        return 0;
+    case 's':
+        return parse_double(err, "--spin-ms", arg, 10, 10000, &o->ts.spin_ms);
+    default: /* --gap-us */
+        return parse_double(err, "--gap-us", arg, 0.5, 1000, &o->ts.gap_us);
+    }
+}
 
 static int parse_value(int opt, const char *arg, struct bench_opts *o, struct error *err)
 {
@@ -51,27 +116,67 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
         o->device = (int)v;
         return 0;
     case 'n':
-        if (parse_uint(err, "--trials", arg, 3, 1000, &v) < 0)
+        if (parse_uint(err, "--trials", arg, 1, 1000, &v) < 0)
             return -1;
         o->trials = (unsigned)v;
+        o->trials_set = true;
         return 0;
     case 'w':
         if (parse_uint(err, "--warmup", arg, 1, 100, &v) < 0)
             return -1;
         o->warmup = (unsigned)v;
         return 0;
-    default: /* --only */
-        return streams_parse_parts(err, arg, &o->parts);
+    case 'p':
+        o->only = arg;
+        return 0;
+    default:
+        return parse_ts_value(opt, arg, o, err);
     }
+}
+
+static int parse_mode(struct error *err, int argc, char **argv, struct bench_opts *o)
+{
+    if (optind >= argc)
+        return error_set(err, ERR_USAGE, "which mode? expected 'streams' or 'timeslice'");
+    if (strcmp(argv[optind], "streams") == 0)
+        o->mode = MODE_STREAMS;
+    else if (strcmp(argv[optind], "timeslice") == 0)
+        o->mode = MODE_TIMESLICE;
+    else
+        return error_set(err, ERR_USAGE, "unknown mode '%s': expected 'streams' or 'timeslice'",
+                         argv[optind]);
+    if (optind + 1 < argc)
+        return error_set(err, ERR_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+    return 0;
+}
+
+/* Ranges and parts that depend on the mode, which may come after the options. */
+static int check_mode_options(struct error *err, struct bench_opts *o)
+{
+    if (o->mode == MODE_STREAMS) {
+        if (o->trials_set && o->trials < 3)
+            return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 3 to 1000",
+                             o->trials);
+        return o->only != NULL ? streams_parse_parts(err, o->only, &o->parts) : 0;
+    }
+    if (!o->trials_set)
+        o->trials = 3;
+    if (o->trials > TS_MAX_TRIALS)
+        return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 1 to %d",
+                         o->trials, TS_MAX_TRIALS);
+    return o->only != NULL ? timeslice_parse_parts(err, o->only, &o->ts.parts) : 0;
 }
 
 static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 {
     static const struct option opts[] = {
-        {"device", required_argument, NULL, 'd'}, {"trials", required_argument, NULL, 'n'},
-        {"warmup", required_argument, NULL, 'w'}, {"only", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},         {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"device", required_argument, NULL, 'd'},   {"trials", required_argument, NULL, 'n'},
+        {"warmup", required_argument, NULL, 'w'},   {"only", required_argument, NULL, 'p'},
+        {"duration", required_argument, NULL, 't'}, {"procs", required_argument, NULL, 'P'},
+        {"sizes", required_argument, NULL, 'S'},    {"dtype", required_argument, NULL, 'T'},
+        {"spin-ms", required_argument, NULL, 's'},  {"gap-us", required_argument, NULL, 'g'},
+        {"json", no_argument, NULL, 'j'},           {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     struct error err;
     int opt;
@@ -86,34 +191,68 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
             o->json = true;
         else if (opt == 'o')
             o->out = optarg;
-        else if (opt == 'd' || opt == 'n' || opt == 'w' || opt == 'p') {
-            if (parse_value(opt, optarg, o, &err) < 0)
-                return cli_usage_error(usage, &err);
-        } else
+        else if (opt == '?' || opt == ':')
             return cli_bad_option(usage, argv, opt);
+        else if (parse_value(opt, optarg, o, &err) < 0)
+            return cli_usage_error(usage, &err);
     }
-    if (optind >= argc || strcmp(argv[optind], "streams") != 0) {
-        error_set(&err, ERR_USAGE,
-                  optind >= argc ? "which mode? expected 'streams'"
-                                 : "unknown mode '%s': expected 'streams'",
-                  optind < argc ? argv[optind] : "");
+    if (parse_mode(&err, argc, argv, o) < 0 || check_mode_options(&err, o) < 0)
         return cli_usage_error(usage, &err);
-    }
-    if (optind + 1 < argc) {
-        error_set(&err, ERR_USAGE, "unexpected argument '%s'", argv[optind + 1]);
-        return cli_usage_error(usage, &err);
-    }
     return EXIT_OK;
 }
 
-static int run(struct bench_opts *o, int argc, char **argv)
+/* Writes whatever was measured, also when a part failed; then the exit status. */
+static int finish(json_t *doc, const struct bench_opts *o, int bench_rc, const struct error *err)
+{
+    struct error werr;
+    int rc = EXIT_OK;
+
+    if (cli_write_doc(&werr, doc, o->out) < 0 || (o->json && results_write(&werr, doc, "-") < 0))
+        rc = cli_fail(&werr);
+    if (!o->json)
+        results_print_table(stdout, doc);
+    if (bench_rc < 0 && rc == EXIT_OK)
+        rc = cli_fail(err);
+    return rc;
+}
+
+static int run_timeslice(struct bench_opts *o, int argc, char **argv)
+{
+    struct multi_ctx *c = calloc(1, sizeof(*c));
+    struct run_meta meta = {
+        .git_dirty = -1, .command = "bench timeslice", .argc = argc, .argv = argv};
+    struct error err;
+    json_t *info, *doc;
+    int rc;
+
+    if (c == NULL)
+        abort();
+    /* The parent never initialises CUDA: the GPU is described by a worker process. */
+    if (multi_init(&err, c, o->device, o->duration, o->trials) < 0 ||
+        (info = multi_info(&err, c)) == NULL) {
+        free(c);
+        return cli_fail(&err);
+    }
+    doc = results_new(&meta, info);
+    c->doc = doc;
+    progress("bench timeslice on %s: up to %u processes, %u trials of %.1f s",
+             json_string_value(json_object_get(info, "name")), o->ts.max_procs, o->trials,
+             o->duration);
+    rc = finish(doc, o, bench_timeslice(&err, c, &o->ts), &err);
+    json_decref(doc);
+    nvml_close();
+    free(c);
+    return rc;
+}
+
+static int run_streams(struct bench_opts *o, int argc, char **argv)
 {
     struct gpu_info *g = calloc(1, sizeof(*g));
     struct run_meta meta = {
         .git_dirty = -1, .command = "bench streams", .argc = argc, .argv = argv};
     struct bench_ctx c;
-    struct error err, werr;
-    int bench_rc, rc = EXIT_OK;
+    struct error err;
+    int rc;
     json_t *doc;
 
     if (g == NULL)
@@ -127,14 +266,7 @@ static int run(struct bench_opts *o, int argc, char **argv)
     c = (struct bench_ctx){
         .device = o->device, .info = g, .doc = doc, .trials = o->trials, .warmup = o->warmup};
     progress("bench streams on %s (%u SMs), %u trials each", g->name, g->sm_count, o->trials);
-    bench_rc = bench_streams(&err, &c, o->parts);
-    /* Whatever was measured is written, also when a part failed. */
-    if (cli_write_doc(&werr, doc, o->out) < 0 || (o->json && results_write(&werr, doc, "-") < 0))
-        rc = cli_fail(&werr);
-    if (!o->json)
-        results_print_table(stdout, doc);
-    if (bench_rc < 0 && rc == EXIT_OK)
-        rc = cli_fail(&err);
+    rc = finish(doc, o, bench_streams(&err, &c, o->parts), &err);
     json_decref(doc);
     free(g);
     return rc;
@@ -142,11 +274,25 @@ static int run(struct bench_opts *o, int argc, char **argv)
 
 int cmd_bench(int argc, char **argv)
 {
-    struct bench_opts o = {.trials = 10, .warmup = 2, .parts = STREAMS_ALL};
+    struct bench_opts o = {
+        .trials = 10,
+        .warmup = 2,
+        .parts = STREAMS_ALL,
+        .duration = 2,
+        .ts = {.parts = TS_ALL,
+               .max_procs = 4,
+               .sizes = {4096, 1024},
+               .n_sizes = 2,
+               .spin_ms = 200,
+               .gap_us = 4,
+               .victim_n = 4096,
+               .hidden = 4096,
+               .layers = 8},
+    };
     bool done = false;
     int rc = parse(argc, argv, &o, &done);
 
     if (rc != EXIT_OK || done)
         return rc;
-    return run(&o, argc, argv);
+    return o.mode == MODE_STREAMS ? run_streams(&o, argc, argv) : run_timeslice(&o, argc, argv);
 }

@@ -50,6 +50,8 @@ int error_exit_status(int code)
         return EXIT_USAGE;
     case ERR_NO_GPU:
         return EXIT_NO_GPU;
+    case ERR_INTERRUPTED:
+        return EXIT_INTERRUPTED;
     default:
         return EXIT_FAIL;
     }

@@ -14,7 +14,8 @@ enum errc {
     ERR_CUDA,
     ERR_NVML,
     ERR_IO,
-    ERR_INVALID, /* malformed input document or value */
+    ERR_INVALID,     /* malformed input document or value */
+    ERR_INTERRUPTED, /* SIGINT or SIGTERM arrived; workers were stopped: exit status 130 */
 };
 
 /* Documented process exit statuses (README.md, docs/results.md). */
@@ -23,6 +24,7 @@ enum exit_status {
     EXIT_FAIL = 1,
     EXIT_USAGE = 2,
     EXIT_NO_GPU = 69,
+    EXIT_INTERRUPTED = 130, /* 128 + SIGINT, the shell's convention */
 };
 
 struct error {

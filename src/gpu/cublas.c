@@ -176,7 +176,7 @@ static void describe_algo(struct gemm_plan *p)
     lookup_cluster(cluster, p);
     p->ctas = 0;
     if (p->tile_m > 0 && p->tile_n > 0)
-        p->ctas = (unsigned long)((p->n + p->tile_m - 1) / p->tile_m) *
+        p->ctas = (unsigned long)((p->m + p->tile_m - 1) / p->tile_m) *
                   ((p->n + p->tile_n - 1) / p->tile_n) * p->splitk;
 }
 
@@ -193,14 +193,14 @@ static int choose_algo(struct error *err, struct gemm_plan *p, size_t ws_limit)
     st = lt.cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                                  &ws_limit, sizeof(ws_limit));
     if (st == CUBLAS_STATUS_SUCCESS)
-        st = lt.cublasLtMatmulAlgoGetHeuristic(lt.handle, p->op, p->layout, p->layout, p->layout,
-                                               p->layout, pref, 1, &res, &found);
+        st = lt.cublasLtMatmulAlgoGetHeuristic(lt.handle, p->op, p->layout[0], p->layout[1],
+                                               p->layout[2], p->layout[2], pref, 1, &res, &found);
     lt.cublasLtMatmulPreferenceDestroy(pref);
     if (st != CUBLAS_STATUS_SUCCESS)
         return lt_fail(err, "cublasLtMatmulAlgoGetHeuristic", st);
     if (found < 1)
-        return error_set(err, ERR_UNSUPPORTED, "cuBLASLt has no %s algorithm for n=%u",
-                         gemm_dtype_name(p->dtype), p->n);
+        return error_set(err, ERR_UNSUPPORTED, "cuBLASLt has no %s algorithm for %ux%ux%u",
+                         gemm_dtype_name(p->dtype), p->m, p->n, p->k);
     p->algo = res.algo;
     p->workspace_bytes = res.workspaceSize;
     p->waves = res.wavesCount;
@@ -208,22 +208,41 @@ static int choose_algo(struct error *err, struct gemm_plan *p, size_t ws_limit)
     return 0;
 }
 
+/* Column-major, leading dimension = rows: A is m x k, B is k x n, C is m x n. */
+static cublasStatus_t create_layouts(struct gemm_plan *p, cudaDataType_t t)
+{
+    const unsigned rows[3] = {p->m, p->k, p->m}, cols[3] = {p->k, p->n, p->n};
+    cublasStatus_t st = CUBLAS_STATUS_SUCCESS;
+
+    for (int i = 0; i < 3 && st == CUBLAS_STATUS_SUCCESS; i++)
+        st = lt.cublasLtMatrixLayoutCreate(&p->layout[i], t, rows[i], cols[i], rows[i]);
+    return st;
+}
+
 int gemm_plan_init(struct error *err, struct gemm_plan *p, enum gemm_dtype dtype, unsigned n,
                    size_t ws_limit)
+{
+    return gemm_plan_init_mnk(err, p, dtype, n, n, n, ws_limit);
+}
+
+int gemm_plan_init_mnk(struct error *err, struct gemm_plan *p, enum gemm_dtype dtype, unsigned m,
+                       unsigned n, unsigned k, size_t ws_limit)
 {
     cudaDataType_t t = dtype == GEMM_BF16 ? CUDA_R_16BF : CUDA_R_32F;
     cublasStatus_t st;
 
     memset(p, 0, sizeof(*p));
     p->dtype = dtype;
+    p->m = m;
     p->n = n;
+    p->k = k;
     if (blas_open(err) < 0)
         return -1;
     /* fp32 accumulate and scale for both types; no TF32 for the fp32 case. */
     st = lt.cublasLtMatmulDescCreate(&p->op, CUBLAS_COMPUTE_32F, CUDA_R_32F);
     if (st != CUBLAS_STATUS_SUCCESS)
         return lt_fail(err, "cublasLtMatmulDescCreate", st);
-    st = lt.cublasLtMatrixLayoutCreate(&p->layout, t, n, n, n);
+    st = create_layouts(p, t);
     if (st != CUBLAS_STATUS_SUCCESS) {
         gemm_plan_release(p);
         return lt_fail(err, "cublasLtMatrixLayoutCreate", st);
@@ -237,11 +256,13 @@ int gemm_plan_init(struct error *err, struct gemm_plan *p, enum gemm_dtype dtype
 
 void gemm_plan_release(struct gemm_plan *p)
 {
-    if (p->layout != NULL)
-        lt.cublasLtMatrixLayoutDestroy(p->layout);
+    for (int i = 0; i < 3; i++) {
+        if (p->layout[i] != NULL)
+            lt.cublasLtMatrixLayoutDestroy(p->layout[i]);
+        p->layout[i] = NULL;
+    }
     if (p->op != NULL)
         lt.cublasLtMatmulDescDestroy(p->op);
-    p->layout = NULL;
     p->op = NULL;
 }
 
@@ -251,8 +272,8 @@ int gemm_run(struct error *err, const struct gemm_plan *p, cudaStream_t s, const
     const float alpha = 1.0f, beta = 0.0f;
     cublasStatus_t st;
 
-    st = lt.cublasLtMatmul(lt.handle, p->op, &alpha, a, p->layout, b, p->layout, &beta, c,
-                           p->layout, c, p->layout, &p->algo, ws, p->workspace_bytes, s);
+    st = lt.cublasLtMatmul(lt.handle, p->op, &alpha, a, p->layout[0], b, p->layout[1], &beta, c,
+                           p->layout[2], c, p->layout[2], &p->algo, ws, p->workspace_bytes, s);
     if (st != CUBLAS_STATUS_SUCCESS)
         return lt_fail(err, "cublasLtMatmul", st);
     return 0;

@@ -28,12 +28,12 @@ void blas_close(void);
 /* Version of the loaded library, e.g. 130100; 0 when not loaded. */
 size_t blas_version(void);
 
-/* One square n x n x n problem with its chosen algorithm and launch shape. */
+/* One C(m x n) = A(m x k) B(k x n) problem with its chosen algorithm and launch shape. */
 struct gemm_plan {
     enum gemm_dtype dtype;
-    unsigned n;
+    unsigned m, n, k;
     cublasLtMatmulDesc_t op;
-    cublasLtMatrixLayout_t layout; /* A, B and C share it: square, column-major */
+    cublasLtMatrixLayout_t layout[3]; /* A, B, C: column-major, leading dimension = rows */
     cublasLtMatmulAlgo_t algo;
     size_t workspace_bytes; /* what the algorithm needs */
     float waves;            /* heuristic's wavesCount: 1.0 fills every SM once */
@@ -44,9 +44,12 @@ struct gemm_plan {
     unsigned long ctas; /* tiles x split-K; 0 when the tile is unknown */
 };
 
-/* Asks the heuristic for the best algorithm under ws_limit bytes of workspace. */
+/* Asks the heuristic for the best algorithm under ws_limit bytes of workspace: square n. */
 int gemm_plan_init(struct error *err, struct gemm_plan *p, enum gemm_dtype dtype, unsigned n,
                    size_t ws_limit);
+/* The same for any shape; n = 1 is a matrix-vector product (batch-1 inference). */
+int gemm_plan_init_mnk(struct error *err, struct gemm_plan *p, enum gemm_dtype dtype, unsigned m,
+                       unsigned n, unsigned k, size_t ws_limit);
 void gemm_plan_release(struct gemm_plan *p);
 
 /* C = A B on stream s (alpha 1, beta 0); ws must hold p->workspace_bytes. */

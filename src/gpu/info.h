@@ -85,6 +85,20 @@ struct gpu_info {
 };
 
 /*
+ * One NVML reading of a device while work runs on it (nvml_sample). Plain data,
+ * so the sample log (bench/sampler.h) and the results need no NVML types.
+ */
+struct gpu_sample {
+    bool has_util, has_sm_clock, has_power, has_memory;
+    unsigned util_gpu_pct; /* share of NVML's last sample period (1/6 s to 1 s) in which any
+                            * kernel ran, however few SMs it used: not a measure of SM load */
+    unsigned util_mem_pct; /* share of that period in which device memory was read or written */
+    unsigned sm_clock_mhz;
+    double power_w; /* board power, W (averaged over 1 s by the driver on Ampere and newer) */
+    uint64_t memory_used_bytes;
+};
+
+/*
  * Fills `info` for CUDA device `device` from the CUDA runtime and NVML, and
  * probes for an MPS daemon at mps_pipe_dir (NULL: $CUDA_MPS_PIPE_DIRECTORY or
  * /tmp/nvidia-mps). ERR_NO_GPU when there is no driver or no such device;

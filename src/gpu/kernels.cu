@@ -131,6 +131,62 @@ extern "C" int k_fill_bf16(cudaStream_t s, void *x, size_t n, uint32_t seed)
     return (int)cudaGetLastError();
 }
 
+/*
+ * Block 0, thread 0 reads %globaltimer in a tight loop. A step longer than gap_ns means the
+ * context was switched out (nothing inside one context can stop this thread that long); the
+ * step is recorded as a gap and not counted as run time. The kernel ends after run_ns of
+ * counted run time, so under time-slicing it takes N times longer and under MPS it does not.
+ * Every other block holds its SM until thread 0 raises done.
+ */
+__global__ void timeline_kernel(struct k_timeline_out *out, uint64_t *gaps, unsigned cap,
+                                uint64_t run_ns, uint64_t gap_ns)
+{
+    if (out == nullptr) /* k_warm's launch */
+        return;
+    volatile int *done = &out->done;
+
+    if (blockIdx.x != 0 || threadIdx.x != 0) {
+        while (*done == 0) {
+        }
+        return;
+    }
+    uint64_t first = globaltimer(), prev = first, run = 0, tick = ~0ull;
+    unsigned n = 0, dropped = 0;
+
+    while (run < run_ns) {
+        uint64_t t = globaltimer(), dt = t - prev;
+
+        if (dt > gap_ns) {
+            if (n < cap) {
+                gaps[2 * n] = prev;
+                gaps[2 * n + 1] = t;
+                n++;
+            } else
+                dropped++;
+        } else {
+            run += dt;
+            if (dt != 0 && dt < tick)
+                tick = dt;
+        }
+        prev = t;
+    }
+    out->first = first;
+    out->last = prev;
+    out->run_ns = run;
+    out->tick_ns = tick;
+    out->n_gaps = n;
+    out->dropped = dropped;
+    __threadfence();
+    *done = 1;
+}
+
+extern "C" int k_timeline(cudaStream_t s, unsigned blocks, struct k_timeline_out *out,
+                          uint64_t *gaps, unsigned cap, uint64_t run_ns, uint64_t gap_ns)
+{
+    timeline_kernel<<<blocks, 32, 0, s>>>(out, gaps, cap, run_ns, gap_ns);
+    return (int)cudaGetLastError();
+}
+
 static __device__ int warm_open = 1;
 static __device__ int warm_sink;
 
@@ -145,6 +201,7 @@ extern "C" int k_warm(cudaStream_t s)
     if (rc != cudaSuccess)
         return (int)rc;
     spin_kernel<<<1, 32, 0, s>>>(0, nullptr);
+    timeline_kernel<<<1, 1, 0, s>>>(nullptr, nullptr, 0, 0, 0);
     latch_kernel<<<1, 1, 0, s>>>(open, sink, 0);
     compute_kernel<<<1, 32, 0, s>>>(nullptr, 0, 0);
     fill_f32_kernel<<<1, 32, 0, s>>>(nullptr, 0, 0);

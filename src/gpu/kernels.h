@@ -25,6 +25,25 @@ extern "C" {
 int k_spin(cudaStream_t s, unsigned blocks, unsigned threads, size_t smem, uint64_t ns,
            unsigned *smids);
 
+/* What the timeline kernel leaves in device memory (zero it, done included, before launch). */
+struct k_timeline_out {
+    uint64_t first, last; /* first and last %globaltimer read, ns */
+    uint64_t run_ns;      /* time counted as running: the sum of steps up to gap_ns */
+    uint64_t tick_ns;     /* smallest non-zero step seen: the timer's resolution here */
+    unsigned n_gaps;      /* pairs written to gaps[] */
+    unsigned dropped;     /* gaps beyond cap, not recorded */
+    int done;
+};
+
+/*
+ * Time-slice recorder: `blocks` blocks of one warp hold the SMs while one thread spins until
+ * it has run run_ns, recording every step longer than gap_ns as a gap (start, end) pair in
+ * gaps[2 * i], gaps[2 * i + 1], up to cap pairs. Steps that long are time the context spent
+ * switched out.
+ */
+int k_timeline(cudaStream_t s, unsigned blocks, struct k_timeline_out *out, uint64_t *gaps,
+               unsigned cap, uint64_t run_ns, uint64_t gap_ns);
+
 /* Raises the spin kernel's dynamic shared-memory limit (needed above 48 KiB). */
 int k_spin_allow_smem(size_t smem);
 

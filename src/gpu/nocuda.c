@@ -3,6 +3,8 @@
  * info and bench say so and exit 69, while show and the pure modules work.
  */
 #include "bench/bench.h"
+#include "bench/harness.h"
+#include "bench/worker.h"
 #include "gpu/info.h"
 
 int gpu_info_query(struct error *err, int device, const char *mps_pipe_dir, struct gpu_info *info)
@@ -18,4 +20,14 @@ int bench_streams(struct error *err, struct bench_ctx *c, unsigned parts)
     (void)c;
     (void)parts;
     return error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
+}
+
+int bench_worker(struct error *err, const struct worker_opts *o)
+{
+    (void)o;
+    if (harness_worker_attached(err) < 0)
+        return -1;
+    error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
+    harness_send_error(err->msg);
+    return -1;
 }

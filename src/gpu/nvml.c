@@ -48,7 +48,12 @@
     X(0, DeviceGetGpuInstanceProfileInfoV, "nvmlDeviceGetGpuInstanceProfileInfoV", NULL,           \
       (nvmlDevice_t, unsigned int, nvmlGpuInstanceProfileInfo_v2_t *))                             \
     X(0, DeviceGetGpuInstancePossiblePlacements, "nvmlDeviceGetGpuInstancePossiblePlacements_v2",  \
-      NULL, (nvmlDevice_t, unsigned int, nvmlGpuInstancePlacement_t *, unsigned int *))
+      NULL, (nvmlDevice_t, unsigned int, nvmlGpuInstancePlacement_t *, unsigned int *))            \
+    X(0, DeviceGetUtilizationRates, "nvmlDeviceGetUtilizationRates", NULL,                         \
+      (nvmlDevice_t, nvmlUtilization_t *))                                                         \
+    X(0, DeviceGetClockInfo, "nvmlDeviceGetClockInfo", NULL,                                       \
+      (nvmlDevice_t, nvmlClockType_t, unsigned int *))                                             \
+    X(0, DeviceGetPowerUsage, "nvmlDeviceGetPowerUsage", NULL, (nvmlDevice_t, unsigned int *))
 
 #define NVML_FIELD(req, field, sym, old, params) void *field;
 static struct {
@@ -338,5 +343,43 @@ int nvml_query_device(struct error *err, const char *pci_bus_id, int fallback_in
     query_pcie(dev, &info->pcie);
     query_modes(dev, info);
     query_mig(dev, &info->mig);
+    return 0;
+}
+
+int nvml_sample(struct error *err, const char *pci_bus_id, int fallback_index,
+                struct gpu_sample *out)
+{
+    nvmlDevice_t dev;
+    nvmlUtilization_t util;
+    nvmlMemory_t mem;
+    unsigned int mhz = 0, mw = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (!nvml.ready && nvml_open(err) < 0)
+        return -1;
+    if (device_handle(err, pci_bus_id, fallback_index, &dev) < 0)
+        return -1;
+    if (nvml.DeviceGetUtilizationRates != NULL &&
+        NVML_CALL(DeviceGetUtilizationRates, (nvmlDevice_t, nvmlUtilization_t *), dev, &util) ==
+            NVML_SUCCESS) {
+        out->has_util = true;
+        out->util_gpu_pct = util.gpu;
+        out->util_mem_pct = util.memory;
+    }
+    if (nvml.DeviceGetClockInfo != NULL &&
+        NVML_CALL(DeviceGetClockInfo, (nvmlDevice_t, nvmlClockType_t, unsigned int *), dev,
+                  NVML_CLOCK_SM, &mhz) == NVML_SUCCESS) {
+        out->has_sm_clock = true;
+        out->sm_clock_mhz = mhz;
+    }
+    if (get_uint(nvml.DeviceGetPowerUsage, dev, &mw)) {
+        out->has_power = true;
+        out->power_w = mw / 1000.0;
+    }
+    if (nvml.DeviceGetMemoryInfo != NULL &&
+        NVML_CALL(DeviceGetMemoryInfo, (nvmlDevice_t, nvmlMemory_t *), dev, &mem) == NVML_SUCCESS) {
+        out->has_memory = true;
+        out->memory_used_bytes = mem.used;
+    }
     return 0;
 }

@@ -29,4 +29,17 @@ void nvml_close(void);
 int nvml_query_device(struct error *err, const char *pci_bus_id, int fallback_index,
                       struct gpu_info *info);
 
+/*
+ * One reading of the device on PCI bus `pci_bus_id` (or index `fallback_index`,
+ * as in nvml_query_device): GPU and memory-controller utilization, SM clock,
+ * board power and memory used. Cheap enough for 10 Hz or more, and touches no
+ * CUDA, so a parent process can sample while its workers own the GPU. `out` is
+ * zeroed first: a field NVML does not answer keeps has_* false and reads 0
+ * (utilization on a MIG-enabled GPU, power on some boards). -1 with ERR_NVML or
+ * ERR_NO_GPU only when NVML cannot be opened or the device cannot be found.
+ * Call nvml_open() first; like nvml_query_device, it opens NVML itself if not.
+ */
+int nvml_sample(struct error *err, const char *pci_bus_id, int fallback_index,
+                struct gpu_sample *out);
+
 #endif

@@ -41,6 +41,26 @@ typedef struct {
     unsigned long long used;
 } nvmlMemory_t;
 
+/*
+ * The sampling subset, checked against NVIDIA's nvml.h (NVML 12.2.140, as vendored in
+ * NVIDIA/go-nvml gen/nvml/nvml.h) and docs.nvidia.com/deploy/nvml-api:
+ *   nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t, nvmlUtilization_t *);
+ *   nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t, nvmlClockType_t, unsigned int *clock);  MHz
+ *   nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t, unsigned int *power);  milliwatts
+ * Utilization is NOT_SUPPORTED on a GPU with MIG enabled; power is averaged over 1 s on
+ * Ampere (bar GA100) and newer, instantaneous on older parts.
+ */
+typedef struct {
+    unsigned int gpu;    /* % of the last sample period (1/6 s to 1 s) in which any kernel ran */
+    unsigned int memory; /* % of it in which device memory was read or written */
+} nvmlUtilization_t;
+
+typedef enum {
+    NVML_CLOCK_GRAPHICS = 0,
+    NVML_CLOCK_SM = 1,
+    NVML_CLOCK_MEM = 2,
+} nvmlClockType_t;
+
 typedef struct {
     unsigned int start; /* memory slice */
     unsigned int size;  /* memory slices */

@@ -1,0 +1,126 @@
+/*
+ * The worker process (bench/worker.h): CUDA init, set-up and warm-up, ready, barrier, timed
+ * region, result. Every failure is sent to the parent as an error line before exiting.
+ */
+#include "bench/worker.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bench/harness.h"
+#include "bench/workloads.h"
+#include "gpu/cu.h"
+#include "gpu/info.h"
+#include "gpu/info_json.h"
+#include "results/results.h"
+
+static json_t *message(const char *kind, const struct worker_opts *o)
+{
+    return results_must(json_pack("{s:s, s:i, s:s}", "msg", kind, "pid", (int)getpid(), "workload",
+                                  workload_name(o->kind)));
+}
+
+static int send_and_free(struct error *err, json_t *m)
+{
+    int rc = harness_send(err, m);
+
+    json_decref(m);
+    return rc;
+}
+
+/* The info worker: the parent learns the GPU through a process that may touch CUDA. */
+static int run_info(struct error *err, const struct worker_opts *o)
+{
+    struct gpu_info *g = calloc(1, sizeof(*g));
+    double t;
+    json_t *m;
+    int rc = -1;
+
+    if (g == NULL)
+        abort();
+    if (gpu_info_query(err, o->device, NULL, g) == 0 &&
+        send_and_free(err, message("ready", o)) == 0 && harness_wait_release(err, &t) == 0) {
+        m = message("result", o);
+        results_set(m, "info", gpu_info_to_json(g));
+        rc = send_and_free(err, m);
+    }
+    free(g);
+    return rc;
+}
+
+static int warm_up(struct error *err, struct wl *w, unsigned steps)
+{
+    for (unsigned i = 0; i < steps; i++)
+        if (wl_step(err, w) < 0)
+            return -1;
+    return 0;
+}
+
+/* The timed region: whole steps until duration_s has passed (one step when it is 0). */
+static int timed(struct error *err, struct wl *w, double duration_s, json_t *res)
+{
+    double t0, t1;
+    unsigned long steps = 0;
+
+    w->timing = true;
+    t0 = harness_now();
+    do {
+        if (wl_step(err, w) < 0)
+            return -1;
+        steps++;
+        t1 = harness_now();
+    } while (t1 - t0 < duration_s);
+    w->timing = false;
+    results_set(res, "t0", json_real(t0));
+    results_set(res, "t1", json_real(t1));
+    results_set(res, "steps", json_integer((json_int_t)steps));
+    results_set(res, "work", json_real(w->work_per_step * (double)steps));
+    results_set(res, "rate", json_real(w->work_per_step * (double)steps / (t1 - t0)));
+    return 0;
+}
+
+static int run_workload(struct error *err, const struct worker_opts *o)
+{
+    struct wl w;
+    json_t *rdy, *res;
+    double t_release;
+    int rc = -1;
+
+    if (wl_setup(err, &w, o) < 0 || warm_up(err, &w, o->warmup) < 0)
+        goto out;
+    rdy = message("ready", o);
+    wl_describe(&w, rdy);
+    if (send_and_free(err, rdy) < 0 || harness_wait_release(err, &t_release) < 0)
+        goto out;
+    res = message("result", o);
+    results_set(res, "t_release", json_real(t_release));
+    if (timed(err, &w, o->duration_s, res) < 0) {
+        json_decref(res);
+        goto out;
+    }
+    wl_report(&w, res);
+    rc = send_and_free(err, res);
+out:
+    wl_teardown(&w);
+    return rc;
+}
+
+int bench_worker(struct error *err, const struct worker_opts *o)
+{
+    int rc;
+
+    if (harness_worker_attached(err) < 0)
+        return -1;
+    /* info first: its query turns a missing driver into ERR_NO_GPU with the reason. */
+    if (o->kind == WL_INFO)
+        rc = run_info(err, o);
+    else if (CU(err, cudaSetDevice(o->device)) < 0 || CU(err, cudaFree(NULL)) < 0)
+        rc = -1;
+    else
+        rc = run_workload(err, o);
+    if (rc < 0)
+        harness_send_error(err->msg);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/*
+ * One worker process of the multi-process harness (bench/harness.h): the hidden
+ * `gpushare worker` command. It initialises CUDA, sets up and warms one workload, reports
+ * ready, waits at the barrier, runs its timed region and reports what it measured.
+ *
+ * Workloads:
+ *   gemm   cuBLASLt GEMM of size n, `batch` per synchronisation
+ *   spin   full-GPU timeline kernel (kernels.h k_timeline): run time per kernel, and the
+ *          trace of every time the context was switched out
+ *   infer  batch-1 inference: `layers` matrix-vector products of size `hidden`, one
+ *          synchronisation per request, every request's latency recorded
+ *   copy   pinned H2D then D2H of `bytes`, `batch` pairs per synchronisation
+ *   info   no timed work: reports `gpushare info` for the device, so the parent learns the
+ *          GPU without initialising CUDA itself
+ */
+#ifndef GPUSHARE_BENCH_WORKER_H
+#define GPUSHARE_BENCH_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/error.h"
+
+enum workload_kind { WL_GEMM, WL_SPIN, WL_INFER, WL_COPY, WL_INFO };
+
+struct worker_opts {
+    enum workload_kind kind;
+    int device;
+    double duration_s; /* timed region; 0: exactly one step */
+    unsigned warmup;   /* untimed steps after set-up */
+    unsigned n;        /* gemm: size */
+    bool bf16;         /* gemm, infer: bf16 in and out (fp32 accumulate); else fp32 */
+    unsigned batch;    /* gemm, copy: operations per step; 0: calibrate to STEP_TARGET_MS */
+    double spin_ms;    /* spin: run time per kernel */
+    double gap_us;     /* spin: a timer step longer than this is a gap */
+    unsigned hidden;   /* infer */
+    unsigned layers;   /* infer */
+    size_t bytes;      /* copy: bytes each way per operation */
+};
+
+/* What one step of a calibrated gemm or copy batch lasts when run alone. */
+#define WORKER_STEP_TARGET_MS 10.0
+
+const char *workload_name(enum workload_kind k);
+/* ERR_USAGE for an unknown name. */
+int workload_parse(struct error *err, const char *name, enum workload_kind *k);
+
+/* Runs the worker; the process exits with 0 on success. On failure the error has been sent
+ * to the parent as an error line too. */
+int bench_worker(struct error *err, const struct worker_opts *o);
+
+#endif

@@ -1,0 +1,121 @@
+/*
+ * A CPU-only worker for tests/test_harness.c. It speaks the harness protocol through the real
+ * worker side (bench/harness.c) and misbehaves on request:
+ *
+ *   fake_worker MODE [WORK_MS [READY_DELAY_MS]]
+ *
+ *   ok           ready, wait for release, spin WORK_MS on the CPU, send the result
+ *   hang-ready   never gets ready
+ *   hang-run     ready, released, never sends a result
+ *   hang-child   like hang-run, with a grandchild in its process group ("child" in ready)
+ *   crash        ready, released, abort()
+ *   error        sends an error line and exits 1
+ *   garbage      sends a line that is not JSON
+ *   interrupt    ready, released, sends SIGINT to the parent, hangs
+ *   ignore-term  ignores SIGTERM, ready, released, hangs
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "bench/harness.h"
+#include "core/error.h"
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+}
+
+static _Noreturn void hang(void)
+{
+    for (;;)
+        pause();
+}
+
+static int send_ready(pid_t child)
+{
+    json_t *m = json_pack("{s:s, s:i, s:f}", "msg", "ready", "pid", (int)getpid(), "t_ready",
+                          harness_now());
+    int rc;
+
+    if (child > 0)
+        json_object_set_new(m, "child", json_integer(child));
+    rc = harness_send(NULL, m);
+    json_decref(m);
+    return rc;
+}
+
+static int work_and_report(double t_release, long work_ms)
+{
+    double t0 = harness_now(), t1;
+    unsigned long iters = 0;
+    json_t *m;
+    int rc;
+
+    do {
+        iters++;
+        t1 = harness_now();
+    } while (t1 - t0 < (double)work_ms * 1e-3);
+    m = json_pack("{s:s, s:f, s:f, s:f, s:I}", "msg", "result", "t_release", t_release, "t0", t0,
+                  "t1", t1, "iters", (json_int_t)iters);
+    rc = harness_send(NULL, m);
+    json_decref(m);
+    return rc;
+}
+
+static pid_t start_grandchild(void)
+{
+    pid_t p = fork();
+
+    if (p == 0)
+        hang();
+    return p;
+}
+
+int main(int argc, char **argv)
+{
+    struct error err;
+    const char *mode = argc > 1 ? argv[1] : "ok";
+    long work_ms = argc > 2 ? strtol(argv[2], NULL, 10) : 50;
+    long delay_ms = argc > 3 ? strtol(argv[3], NULL, 10) : 0;
+    pid_t child = 0;
+    double t_release;
+
+    if (harness_worker_attached(&err) < 0) {
+        fprintf(stderr, "fake_worker: %s\n", err.msg);
+        return 2;
+    }
+    if (strcmp(mode, "hang-ready") == 0)
+        hang();
+    if (strcmp(mode, "error") == 0) {
+        harness_send_error("cudaMalloc failed: out of memory");
+        return 1;
+    }
+    if (strcmp(mode, "garbage") == 0) {
+        if (write(HARNESS_REPORT_FD, "not json\n", 9) != 9)
+            return 1;
+        hang();
+    }
+    if (strcmp(mode, "ignore-term") == 0)
+        signal(SIGTERM, SIG_IGN);
+    if (strcmp(mode, "hang-child") == 0)
+        child = start_grandchild();
+    sleep_ms(delay_ms);
+    if (send_ready(child) < 0 || harness_wait_release(&err, &t_release) < 0)
+        return 1;
+    if (strcmp(mode, "crash") == 0)
+        abort();
+    if (strcmp(mode, "interrupt") == 0)
+        kill(getppid(), SIGINT);
+    if (strcmp(mode, "ok") != 0)
+        hang();
+    return work_and_report(t_release, work_ms) < 0 ? 1 : 0;
+}
