@@ -217,20 +217,28 @@ static void test_watchdog_kills_a_worker_that_hangs_in_its_run(void **state)
     expect_failure(2, modes, &o, ERR_INVALID, 0, "no result after 0.5 s", 3.0);
 }
 
+/* One fake worker in the given mode; harness_run's status. */
+static int run_one(const char *mode, const struct harness_opts *o, struct harness_worker *w)
+{
+    char *argv[] = {fake_path, (char *)mode, (char *)"0", (char *)"0", NULL};
+    char *const *argvs[] = {argv};
+    struct error err;
+    double rel;
+
+    return harness_run(&err, o, 1, argvs, w, &rel);
+}
+
 /* The watchdog kills the whole process group: a grandchild the worker started dies too. */
 static void test_watchdog_kills_the_process_group(void **state)
 {
-    char *argv[] = {fake_path, (char *)"hang-child", (char *)"0", (char *)"0", NULL};
-    char *const *argvs[] = {argv};
     struct harness_opts o = quick;
     struct harness_worker w[1];
-    struct error err;
-    double rel, t0;
+    double t0;
     pid_t grandchild;
 
     (void)state;
     o.run_timeout_s = 0.3;
-    assert_int_equal(harness_run(&err, &o, 1, argvs, w, &rel), -1);
+    assert_int_equal(run_one("hang-child", &o, w), -1);
     assert_true(w[0].killed);
     grandchild = (pid_t)num(w[0].ready_msg, "child");
     t0 = harness_now();
@@ -240,7 +248,7 @@ static void test_watchdog_kills_the_process_group(void **state)
     harness_workers_free(w, 1);
 }
 
-static void test_crash_is_reported_with_its_signal(void **state)
+static void test_crash_voids_the_run(void **state)
 {
     const char *modes[] = {"ok", "crash"};
 
@@ -251,14 +259,10 @@ static void test_crash_is_reported_with_its_signal(void **state)
 
 static void test_crash_status_is_kept(void **state)
 {
-    char *argv[] = {fake_path, (char *)"crash", (char *)"0", (char *)"0", NULL};
-    char *const *argvs[] = {argv};
     struct harness_worker w[1];
-    struct error err;
-    double rel;
 
     (void)state;
-    assert_int_equal(harness_run(&err, &quick, 1, argvs, w, &rel), -1);
+    assert_int_equal(run_one("crash", &quick, w), -1);
     assert_true(WIFSIGNALED(w[0].wait_status) && WTERMSIG(w[0].wait_status) == SIGABRT);
     harness_workers_free(w, 1);
 }
@@ -381,7 +385,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_watchdog_kills_a_worker_that_hangs_in_its_run, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_watchdog_kills_the_process_group, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_crash_is_reported_with_its_signal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_voids_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_status_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_line_names_the_worker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_line_is_refused, setup, teardown),

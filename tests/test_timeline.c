@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -131,278 +132,248 @@ static void test_round_robin(void **state)
     }
 }
 
-/* One kernel alone: the window is the kernel, its one run touches both edges. */
-static void test_single_trace(void **state)
-{
-    static const struct tl_trace t = {BASE, BASE + 4000, NULL, 0};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, &t, 1, &r), 0);
-    check_count(r.workers, 1, "workers", 0);
-    check_close(r.window_us, 4.0, 0.0, "window_us", 0);
-    check_count(r.n_slices, 0, "n_slices", 0);
-    check_count(r.n_gaps, 0, "n_gaps", 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_count(r.n_overlaps, 0, "n_overlaps", 0);
-    check_count(r.n_self_gaps, 0, "n_self_gaps", 0);
-    check_close(r.busy_share, 1.0, 0.0, "busy_share", 0);
-    check_close(r.concurrency, 1.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/* One kernel preempted twice with nobody else running: runs [0,100] [200,300] [400,500] ns.
- * The middle run is a slice of 0.1 us, both gaps 0.1 us, two self gaps, busy 300/500. */
-static void test_single_trace_self_gaps(void **state)
-{
-    static const struct tl_gap g[] = {{BASE + 100, BASE + 200}, {BASE + 300, BASE + 400}};
-    static const struct tl_trace t = {BASE, BASE + 500, g, 2};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, &t, 1, &r), 0);
-    check_count(r.n_slices, 1, "n_slices", 0);
-    check_close(r.slices_us[0], 0.1, TOL, "slice_us", 0);
-    check_count(r.n_gaps, 2, "n_gaps", 0);
-    check_all(r.gaps_us, 2, 0.1, "gap_us", 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_count(r.n_self_gaps, 2, "n_self_gaps", 0);
-    check_close(r.busy_share, 0.6, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/* MPS-like: two kernels that never stop, B inside A. Window [1000, 9000] ns, both run all of
- * it: one overlap, no switch, twice the run time over the union. */
-static void test_concurrent_no_gaps(void **state)
-{
-    static const struct tl_trace t[] = {{BASE, BASE + 10000, NULL, 0},
-                                        {BASE + 1000, BASE + 9000, NULL, 0}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_close(r.window_us, 8.0, 0.0, "window_us", 0);
-    check_count(r.n_slices, 0, "n_slices", 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_count(r.n_overlaps, 1, "n_overlaps", 0);
-    check_count(r.n_self_gaps, 0, "n_self_gaps", 0);
-    check_close(r.busy_share, 1.0, 0.0, "busy_share", 0);
-    check_close(r.concurrency, 2.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/* A runs [0,600], B [400,1000]: B overlaps A and extends the union past A's end, so the
- * union is the whole 1000 ns window and the run time 1200 ns. */
-static void test_partial_overlap(void **state)
-{
-    static const struct tl_gap ga[] = {{BASE + 600, BASE + 1000}};
-    static const struct tl_gap gb[] = {{BASE, BASE + 400}};
-    static const struct tl_trace t[] = {{BASE, BASE + 1000, ga, 1}, {BASE, BASE + 1000, gb, 1}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_count(r.n_overlaps, 1, "n_overlaps", 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_close(r.busy_share, 1.0, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1.2, TOL, "concurrency", 0);
-    tl_result_free(&r);
-}
-
 /*
- * Partly concurrent, over [0, 1000] ns: A runs [0,400] [500,1000], B [0,300] [600,1000].
- * In start order A0, B0 (overlaps A0), A1 (starts at 500 after the latest end 400, which was
- * A's: a self gap), B1 (overlaps A1). Union 400 + 500 = 900; run time 1600.
+ * Hand-built cases: the traces (or, where len is set, a tl_sequence schedule of nruns runs
+ * with switch overhead o from BASE) and every field of the result. A list holds the values in
+ * the module's order, trace by trace; a field left out of a row is expected to be 0. Times
+ * are in us. Every value is an integer count of ns over 1000 or a ratio of two integers, which
+ * the module computes correctly rounded, so the checks are exact.
  */
-static void test_overlap_and_self_gap(void **state)
-{
-    static const struct tl_gap ga[] = {{BASE + 400, BASE + 500}};
-    static const struct tl_gap gb[] = {{BASE + 300, BASE + 600}};
-    static const struct tl_trace t[] = {{BASE, BASE + 1000, ga, 1}, {BASE, BASE + 1000, gb, 1}};
-    struct error err = {0};
-    struct tl_result r;
+#define MAXV 8
 
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_count(r.n_slices, 0, "n_slices", 0);
-    check_count(r.n_gaps, 2, "n_gaps", 0);
-    check_close(r.gaps_us[0], 0.1, TOL, "gap_us A", 0);
-    check_close(r.gaps_us[1], 0.3, TOL, "gap_us B", 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_count(r.n_overlaps, 2, "n_overlaps", 0);
-    check_count(r.n_self_gaps, 1, "n_self_gaps", 0);
-    check_close(r.busy_share, 0.9, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1600.0 / 900.0, TOL, "concurrency", 0);
-    tl_result_free(&r);
+struct tl_case {
+    const char *what;
+    size_t n;
+    struct tl_trace t[MAXW];
+    const uint64_t *len;
+    size_t nruns;
+    uint64_t o;
+    double window;
+    size_t n_slices, n_gaps, n_switches;
+    double slices[MAXV], gaps[MAXV], switches[MAXV];
+    double median; // of the slices, checked where there are any
+    size_t overlaps, self_gaps;
+    double busy, concurrency;
+};
+
+/* Run lengths for the jittered case, ns: runs 0, 2, 4, ... are worker 0's. */
+static const uint64_t jitter_len[] = {900, 1000, 1100, 1300, 800, 1200, 1000, 1500, 700, 1000};
+
+static const struct tl_case cases[] = {
+    // One kernel alone: the window is the kernel, its one run touches both edges.
+    {.what = "single trace",
+     .n = 1,
+     .t = {{BASE, BASE + 4000, NULL, 0}},
+     .window = 4.0,
+     .busy = 1.0,
+     .concurrency = 1.0},
+    // One kernel preempted twice with nobody else running: runs [0,100] [200,300] [400,500]
+    // ns. The middle run is a slice of 0.1 us, both gaps 0.1 us, two self gaps, busy 300/500.
+    {.what = "single trace, self gaps",
+     .n = 1,
+     .t = {{BASE, BASE + 500,
+            (const struct tl_gap[]){{BASE + 100, BASE + 200}, {BASE + 300, BASE + 400}}, 2}},
+     .window = 0.5,
+     .n_slices = 1,
+     .slices = {0.1},
+     .median = 0.1,
+     .n_gaps = 2,
+     .gaps = {0.1, 0.1},
+     .self_gaps = 2,
+     .busy = 0.6,
+     .concurrency = 1.0},
+    // MPS-like: two kernels that never stop, B inside A. Window [1000, 9000] ns, both run all
+    // of it: one overlap, no switch, twice the run time over the union.
+    {.what = "concurrent, no gaps",
+     .n = 2,
+     .t = {{BASE, BASE + 10000, NULL, 0}, {BASE + 1000, BASE + 9000, NULL, 0}},
+     .window = 8.0,
+     .overlaps = 1,
+     .busy = 1.0,
+     .concurrency = 2.0},
+    // A runs [0,600], B [400,1000]: B overlaps A and extends the union past A's end, so the
+    // union is the whole 1000 ns window and the run time 1200 ns. No run or gap lies strictly
+    // inside the window.
+    {.what = "partial overlap",
+     .n = 2,
+     .t = {{BASE, BASE + 1000, (const struct tl_gap[]){{BASE + 600, BASE + 1000}}, 1},
+           {BASE, BASE + 1000, (const struct tl_gap[]){{BASE, BASE + 400}}, 1}},
+     .window = 1.0,
+     .overlaps = 1,
+     .busy = 1.0,
+     .concurrency = 1.2},
+    // Partly concurrent, over [0, 1000] ns: A runs [0,400] [500,1000], B [0,300] [600,1000].
+    // In start order A0, B0 (overlaps A0), A1 (starts at 500 after the latest end 400, which
+    // was A's: a self gap), B1 (overlaps A1). Union 400 + 500 = 900; run time 1600.
+    {.what = "overlap and self gap",
+     .n = 2,
+     .t = {{BASE, BASE + 1000, (const struct tl_gap[]){{BASE + 400, BASE + 500}}, 1},
+           {BASE, BASE + 1000, (const struct tl_gap[]){{BASE + 300, BASE + 600}}, 1}},
+     .window = 1.0,
+     .n_gaps = 2,
+     .gaps = {0.1, 0.3}, // A's, then B's
+     .overlaps = 2,
+     .self_gaps = 1,
+     .busy = 0.9,
+     .concurrency = 1600.0 / 900.0},
+    // Two workers alternate runs of jitter_len with a 40 ns switch. The window runs from the
+    // start of run 1 to the end of run 8: 8600 ns of runs plus seven switches, 8880 ns. The
+    // complete slices are runs 2..7, reported trace by trace: worker 0 runs 2, 4, 6, then
+    // worker 1 runs 3, 5, 7. Sorted they are 800 1000 1100 1200 1300 1500 ns: median
+    // (1100 + 1200) / 2 = 1150 ns. The gaps inside are those that end in runs 3..8 and start
+    // after run 1: each is the other worker's run plus two switches. Clipped runs 1..8 give
+    // seven switches of 40 ns.
+    {.what = "jittered slices",
+     .n = 2,
+     .len = jitter_len,
+     .nruns = 10,
+     .o = 40,
+     .window = 8.88,
+     .n_slices = 6,
+     .slices = {1.1, 0.8, 1.0, 1.3, 1.2, 1.5},
+     .median = 1.15,
+     .n_gaps = 6,
+     // Worker 0: runs 3, 5, 7 plus 80; worker 1: runs 2, 4, 6 plus 80.
+     .gaps = {1.38, 1.28, 1.58, 1.18, 0.88, 1.08},
+     .n_switches = 7,
+     .switches = {0.04, 0.04, 0.04, 0.04, 0.04, 0.04, 0.04},
+     .busy = 8600.0 / 8880.0,
+     .concurrency = 1.0},
+    // Worker 0 starts alone at 0 (with a preemption [3000, 3500] by something else), worker 1
+    // joins at 10050 and outlives worker 0, which ends at 14200. Only [10050, 14200] counts:
+    //   worker 0: runs [0,3000] [3500,10000] [11100,12100] [13200,14200]
+    //   worker 1: runs [10050,11050] [12150,13150] [14250,30000]
+    // Complete slices: [11100,12100] and [12150,13150]. Gaps inside: [12100,13200] and
+    // [11050,12150]. Clipped runs 10050-11050, 11100-12100, 12150-13150, 13200-14200 alternate
+    // workers with three 50 ns switches; busy 4000 of 4150 ns.
+    {.what = "staggered kernels",
+     .n = 2,
+     .t = {{BASE, BASE + 14200,
+            (const struct tl_gap[]){{BASE + 3000, BASE + 3500},
+                                    {BASE + 10000, BASE + 11100},
+                                    {BASE + 12100, BASE + 13200}},
+            3},
+           {BASE + 10050, BASE + 30000,
+            (const struct tl_gap[]){{BASE + 11050, BASE + 12150}, {BASE + 13150, BASE + 14250}},
+            2}},
+     .window = 4.15,
+     .n_slices = 2,
+     .slices = {1.0, 1.0},
+     .median = 1.0,
+     .n_gaps = 2,
+     .gaps = {1.1, 1.1},
+     .n_switches = 3,
+     .switches = {0.05, 0.05, 0.05},
+     .busy = 4000.0 / 4150.0,
+     .concurrency = 1.0},
+    // Window [200, 1000]: A's runs [0,100] and [900,1000] leave [900,1000]; B's [200,200] and
+    // [1000,1100] are empty once clipped. One run: no switch, busy 100/800, concurrency 1.
+    {.what = "mostly idle",
+     .n = 2,
+     .t = {{BASE, BASE + 1000, (const struct tl_gap[]){{BASE + 100, BASE + 900}}, 1},
+           {BASE + 200, BASE + 1100, (const struct tl_gap[]){{BASE + 200, BASE + 1000}}, 1}},
+     .window = 0.8,
+     .busy = 0.125,
+     .concurrency = 1.0},
+    // Both kernels switched out from their first read to their last: every run is empty, so
+    // the union is 0 and both shares are 0 rather than 0/0. The gaps touch the window's edges.
+    {.what = "nobody ran",
+     .n = 2,
+     .t = {{BASE, BASE + 1000, (const struct tl_gap[]){{BASE, BASE + 1000}}, 1},
+           {BASE, BASE + 1000, (const struct tl_gap[]){{BASE, BASE + 1000}}, 1}},
+     .window = 1.0,
+     .busy = 0.0,
+     .concurrency = 0.0},
+    // A hands over to B with no measurable hole: B runs [500,1000], A [1000,1500] (A's first
+    // run [0,500] ends where the window starts). Starting exactly at the latest end is a
+    // switch of 0, not an overlap.
+    {.what = "zero switch",
+     .n = 2,
+     .t = {{BASE, BASE + 1500, (const struct tl_gap[]){{BASE + 500, BASE + 1000}}, 1},
+           {BASE + 500, BASE + 2000, (const struct tl_gap[]){{BASE + 1000, BASE + 1600}}, 1}},
+     .window = 1.0,
+     .n_switches = 1,
+     .switches = {0.0},
+     .busy = 1.0,
+     .concurrency = 1.0},
+    // Equal starts are ordered by worker, so the result does not depend on qsort: A [0,400]
+    // [500,1000] and B [0,400] (then out to the end). A sorts first and keeps the latest end
+    // (B's equal end does not replace it), so A resuming at 500 is a self gap. Taking B first
+    // would report a 100 ns switch instead. A's gap is the only one inside the window.
+    {.what = "tie by worker",
+     .n = 2,
+     .t = {{BASE, BASE + 1000, (const struct tl_gap[]){{BASE + 400, BASE + 500}}, 1},
+           {BASE, BASE + 1000, (const struct tl_gap[]){{BASE + 400, BASE + 1000}}, 1}},
+     .window = 1.0,
+     .n_gaps = 1,
+     .gaps = {0.1},
+     .overlaps = 1,
+     .self_gaps = 1,
+     .busy = 0.9,
+     .concurrency = 1300.0 / 900.0},
+};
+
+static void case_count(const struct tl_case *tc, size_t c, const char *field, size_t got,
+                       size_t want)
+{
+    if (got != want)
+        fail_msg("case %zu: %s: %s = %zu, want %zu", c, tc->what, field, got, want);
 }
 
-/*
- * Two workers alternate runs of jittered length with a 40 ns switch. The window runs from
- * the start of run 1 to the end of run 8, so the complete slices are runs 2..7, reported
- * trace by trace: worker 0 runs 2, 4, 6, then worker 1 runs 3, 5, 7. Sorted they are
- * 800 1000 1100 1200 1300 1500 ns: median (1100 + 1200) / 2 = 1150 ns. The gaps inside are
- * those that end in runs 3..8 and start after run 1: each is the other worker's run plus two
- * switches. Clipped runs 1..8 give seven switches of 40 ns.
- */
-static void test_jittered_slices(void **state)
+static void case_close(const struct tl_case *tc, size_t c, const char *field, double got,
+                       double want)
 {
-    static const uint64_t len[] = {900, 1000, 1100, 1300, 800, 1200, 1000, 1500, 700, 1000};
-    static const double slices[] = {1.1, 0.8, 1.0, 1.3, 1.2, 1.5};
-    // Worker 0: runs 3, 5, 7 plus 80; worker 1: runs 2, 4, 6 plus 80.
-    static const double gaps[] = {1.38, 1.28, 1.58, 1.18, 0.88, 1.08};
+    char name[128];
+
+    snprintf(name, sizeof(name), "%s: %s", tc->what, field);
+    check_close(got, want, 0.0, name, c);
+}
+
+/* One of the three lists, "slices", "gaps" or "switches": its length, then each value. */
+static void case_list(const struct tl_case *tc, size_t c, const char *list, const double *got,
+                      size_t n_got, const double *want, size_t n_want)
+{
+    char name[64];
+
+    snprintf(name, sizeof(name), "n_%s", list);
+    case_count(tc, c, name, n_got, n_want);
+    for (size_t k = 0; k < n_want; k++) {
+        snprintf(name, sizeof(name), "%s_us[%zu]", list, k);
+        case_close(tc, c, name, got[k], want[k]);
+    }
+}
+
+static void test_cases(void **state)
+{
     static struct fixture f;
-    struct error err = {0};
-    struct tl_result r;
-    double window = 0;
 
     (void)state;
-    for (size_t j = 1; j <= 8; j++)
-        window += (double)len[j];
-    window += 7 * 40.0;
-    tl_sequence(&f, 2, len, 10, BASE, 40);
-    assert_int_equal(timeline_analyze(&err, f.t, 2, &r), 0);
-    check_close(r.window_us, window / 1000.0, TOL, "window_us", 0);
-    check_count(r.n_slices, 6, "n_slices", 0);
-    for (size_t i = 0; i < 6; i++)
-        check_close(r.slices_us[i], slices[i], TOL, "slice_us", i);
-    check_close(stats_percentile(r.slices_us, r.n_slices, 50), 1.15, TOL, "median slice", 0);
-    check_count(r.n_gaps, 6, "n_gaps", 0);
-    for (size_t i = 0; i < 6; i++)
-        check_close(r.gaps_us[i], gaps[i], TOL, "gap_us", i);
-    check_count(r.n_switches, 7, "n_switches", 0);
-    check_all(r.switches_us, 7, 0.04, "switch_us", 0);
-    check_close(r.busy_share, (window - 7 * 40.0) / window, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        const struct tl_case *tc = &cases[c];
+        const struct tl_trace *t = tc->t;
+        struct error err = {0};
+        struct tl_result r;
 
-/*
- * Worker 0 starts alone at 0 (with a preemption [3000, 3500] by something else), worker 1
- * joins at 10050 and outlives worker 0, which ends at 14200. Only [10050, 14200] counts:
- *   worker 0: runs [0,3000] [3500,10000] [11100,12100] [13200,14200]
- *   worker 1: runs [10050,11050] [12150,13150] [14250,30000]
- * Complete slices: [11100,12100] and [12150,13150]. Gaps inside: [12100,13200] and
- * [11050,12150]. Clipped runs 10050-11050, 11100-12100, 12150-13150, 13200-14200 alternate
- * workers with three 50 ns switches; busy 4000 of 4150 ns.
- */
-static void test_staggered_kernels(void **state)
-{
-    static const struct tl_gap g0[] = {
-        {BASE + 3000, BASE + 3500}, {BASE + 10000, BASE + 11100}, {BASE + 12100, BASE + 13200}};
-    static const struct tl_gap g1[] = {{BASE + 11050, BASE + 12150}, {BASE + 13150, BASE + 14250}};
-    static const struct tl_trace t[] = {{BASE, BASE + 14200, g0, 3},
-                                        {BASE + 10050, BASE + 30000, g1, 2}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_close(r.window_us, 4.15, TOL, "window_us", 0);
-    check_count(r.n_slices, 2, "n_slices", 0);
-    check_all(r.slices_us, 2, 1.0, "slice_us", 0);
-    check_count(r.n_gaps, 2, "n_gaps", 0);
-    check_all(r.gaps_us, 2, 1.1, "gap_us", 0);
-    check_count(r.n_switches, 3, "n_switches", 0);
-    check_all(r.switches_us, 3, 0.05, "switch_us", 0);
-    check_count(r.n_overlaps, 0, "n_overlaps", 0);
-    check_count(r.n_self_gaps, 0, "n_self_gaps", 0);
-    check_close(r.busy_share, 4000.0 / 4150.0, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/* Window [200, 1000]: A's runs [0,100] and [900,1000] leave [900,1000]; B's [200,200] and
- * [1000,1100] are empty once clipped. One run: no switch, busy 100/800, concurrency 1. */
-static void test_mostly_idle(void **state)
-{
-    static const struct tl_gap ga[] = {{BASE + 100, BASE + 900}};
-    static const struct tl_gap gb[] = {{BASE + 200, BASE + 1000}};
-    static const struct tl_trace t[] = {{BASE, BASE + 1000, ga, 1},
-                                        {BASE + 200, BASE + 1100, gb, 1}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_count(r.n_overlaps, 0, "n_overlaps", 0);
-    check_close(r.busy_share, 0.125, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/* Both kernels switched out from their first read to their last: every run is empty, so the
- * union is 0 and both shares are 0 rather than 0/0. */
-static void test_nobody_ran(void **state)
-{
-    static const struct tl_gap g[] = {{BASE, BASE + 1000}};
-    static const struct tl_trace t[] = {{BASE, BASE + 1000, g, 1}, {BASE, BASE + 1000, g, 1}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_close(r.window_us, 1.0, 0.0, "window_us", 0);
-    check_count(r.n_slices, 0, "n_slices", 0);
-    check_count(r.n_gaps, 0, "n_gaps", 0); // they touch the window's edges
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_close(r.busy_share, 0.0, 0.0, "busy_share", 0);
-    check_close(r.concurrency, 0.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/*
- * A hands over to B with no measurable hole: B runs [500,1000], A [1000,1500] (A's first run
- * [0,500] ends where the window starts). Starting exactly at the latest end is a switch of 0,
- * not an overlap.
- */
-static void test_zero_switch(void **state)
-{
-    static const struct tl_gap ga[] = {{BASE + 500, BASE + 1000}};
-    static const struct tl_gap gb[] = {{BASE + 1000, BASE + 1600}};
-    static const struct tl_trace t[] = {{BASE, BASE + 1500, ga, 1},
-                                        {BASE + 500, BASE + 2000, gb, 1}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_count(r.n_switches, 1, "n_switches", 0);
-    check_close(r.switches_us[0], 0.0, 0.0, "switch_us", 0);
-    check_count(r.n_overlaps, 0, "n_overlaps", 0);
-    check_count(r.n_self_gaps, 0, "n_self_gaps", 0);
-    check_close(r.busy_share, 1.0, 0.0, "busy_share", 0);
-    check_close(r.concurrency, 1.0, 0.0, "concurrency", 0);
-    tl_result_free(&r);
-}
-
-/*
- * Equal starts are ordered by worker, so the result does not depend on qsort: A [0,400]
- * [500,1000] and B [0,400] (then out to the end). A sorts first and keeps the latest end
- * (B's equal end does not replace it), so A resuming at 500 is a self gap. Taking B first
- * would report a 100 ns switch instead.
- */
-static void test_tie_by_worker(void **state)
-{
-    static const struct tl_gap ga[] = {{BASE + 400, BASE + 500}};
-    static const struct tl_gap gb[] = {{BASE + 400, BASE + 1000}};
-    static const struct tl_trace t[] = {{BASE, BASE + 1000, ga, 1}, {BASE, BASE + 1000, gb, 1}};
-    struct error err = {0};
-    struct tl_result r;
-
-    (void)state;
-    assert_int_equal(timeline_analyze(&err, t, 2, &r), 0);
-    check_count(r.n_overlaps, 1, "n_overlaps", 0);
-    check_count(r.n_self_gaps, 1, "n_self_gaps", 0);
-    check_count(r.n_switches, 0, "n_switches", 0);
-    check_close(r.busy_share, 0.9, TOL, "busy_share", 0);
-    check_close(r.concurrency, 1300.0 / 900.0, TOL, "concurrency", 0);
-    tl_result_free(&r);
+        if (tc->len != NULL) {
+            tl_sequence(&f, tc->n, tc->len, tc->nruns, BASE, tc->o);
+            t = f.t;
+        }
+        if (timeline_analyze(&err, t, tc->n, &r) != 0)
+            fail_msg("case %zu: %s: timeline_analyze failed: %s", c, tc->what, err.msg);
+        case_count(tc, c, "workers", r.workers, tc->n);
+        case_close(tc, c, "window_us", r.window_us, tc->window);
+        case_list(tc, c, "slices", r.slices_us, r.n_slices, tc->slices, tc->n_slices);
+        if (tc->n_slices > 0)
+            case_close(tc, c, "median slice", stats_percentile(r.slices_us, r.n_slices, 50),
+                       tc->median);
+        case_list(tc, c, "gaps", r.gaps_us, r.n_gaps, tc->gaps, tc->n_gaps);
+        case_list(tc, c, "switches", r.switches_us, r.n_switches, tc->switches, tc->n_switches);
+        case_count(tc, c, "n_overlaps", r.n_overlaps, tc->overlaps);
+        case_count(tc, c, "n_self_gaps", r.n_self_gaps, tc->self_gaps);
+        case_close(tc, c, "busy_share", r.busy_share, tc->busy);
+        case_close(tc, c, "concurrency", r.concurrency, tc->concurrency);
+        tl_result_free(&r);
+    }
 }
 
 static const struct tl_gap unsorted[] = {{500, 600}, {200, 300}};
@@ -490,20 +461,8 @@ static void test_expected_gap(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_robin),
-        cmocka_unit_test(test_single_trace),
-        cmocka_unit_test(test_single_trace_self_gaps),
-        cmocka_unit_test(test_concurrent_no_gaps),
-        cmocka_unit_test(test_partial_overlap),
-        cmocka_unit_test(test_overlap_and_self_gap),
-        cmocka_unit_test(test_jittered_slices),
-        cmocka_unit_test(test_staggered_kernels),
-        cmocka_unit_test(test_mostly_idle),
-        cmocka_unit_test(test_nobody_ran),
-        cmocka_unit_test(test_zero_switch),
-        cmocka_unit_test(test_tie_by_worker),
-        cmocka_unit_test(test_invalid),
-        cmocka_unit_test(test_free_twice),
+        cmocka_unit_test(test_round_robin),  cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_invalid),      cmocka_unit_test(test_free_twice),
         cmocka_unit_test(test_expected_gap),
     };
 

@@ -26,6 +26,8 @@ static const struct part_name ts_names[] = {
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* Enough of a bad name to recognise it; the rest of the message must fit too. */
+#define NAME_ECHO 40
 
 static const char *part_name(const struct part_name *names, size_t n, unsigned bit)
 {
@@ -50,7 +52,7 @@ static int parse_parts(struct error *err, const struct part_name *names, size_t 
                 break;
         if (i == n)
             return error_set(err, ERR_USAGE, "unknown part '%.*s' for --only: expected %s",
-                             (int)len, p, expected);
+                             (int)(len < NAME_ECHO ? len : NAME_ECHO), p, expected);
         *mask |= names[i].bit;
         if (p[len] == '\0')
             return 0;
@@ -98,5 +100,15 @@ int workload_parse(struct error *err, const char *name, enum workload_kind *k)
             return 0;
         }
     return error_set(err, ERR_USAGE,
-                     "unknown workload '%s': expected gemm, spin, infer, copy or info", name);
+                     "unknown workload '%.*s': expected gemm, spin, infer, copy or info", NAME_ECHO,
+                     name);
+}
+
+int dtype_parse(struct error *err, const char *name, bool *bf16)
+{
+    if (strcmp(name, "fp32") != 0 && strcmp(name, "bf16") != 0)
+        return error_set(err, ERR_USAGE, "unknown --dtype '%.*s': expected fp32 or bf16", NAME_ECHO,
+                         name);
+    *bf16 = name[0] == 'b';
+    return 0;
 }

@@ -45,6 +45,9 @@ const char *workload_name(enum workload_kind k);
 /* ERR_USAGE for an unknown name. */
 int workload_parse(struct error *err, const char *name, enum workload_kind *k);
 
+/* "fp32" or "bf16" (--dtype); ERR_USAGE otherwise. */
+int dtype_parse(struct error *err, const char *name, bool *bf16);
+
 /* Runs the worker; the process exits with 0 on success. On failure the error has been sent
  * to the parent as an error line too. */
 int bench_worker(struct error *err, const struct worker_opts *o);

@@ -10,6 +10,7 @@
 #include "bench/bench.h"
 #include "bench/multi.h"
 #include "bench/timeslice.h"
+#include "bench/worker.h"
 #include "cli/cli.h"
 #include "core/progress.h"
 #include "core/strparse.h"
@@ -94,10 +95,7 @@ static int parse_ts_value(int opt, const char *arg, struct bench_opts *o, struct
     case 'S':
         return parse_sizes(err, arg, &o->ts);
     case 'T':
-        if (strcmp(arg, "fp32") != 0 && strcmp(arg, "bf16") != 0)
-            return error_set(err, ERR_USAGE, "unknown --dtype '%s': expected fp32 or bf16", arg);
-        o->ts.bf16 = arg[0] == 'b';
-        return 0;
+        return dtype_parse(err, arg, &o->ts.bf16);
     case 's':
         return parse_double(err, "--spin-ms", arg, 10, 10000, &o->ts.spin_ms);
     default: /* --gap-us */
@@ -143,10 +141,10 @@ static int parse_mode(struct error *err, int argc, char **argv, struct bench_opt
     else if (strcmp(argv[optind], "timeslice") == 0)
         o->mode = MODE_TIMESLICE;
     else
-        return error_set(err, ERR_USAGE, "unknown mode '%s': expected 'streams' or 'timeslice'",
+        return error_set(err, ERR_USAGE, "unknown mode '%.40s': expected 'streams' or 'timeslice'",
                          argv[optind]);
     if (optind + 1 < argc)
-        return error_set(err, ERR_USAGE, "unexpected argument '%s'", argv[optind + 1]);
+        return error_set(err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind + 1]);
     return 0;
 }
 

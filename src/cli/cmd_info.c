@@ -72,7 +72,7 @@ static int parse(int argc, char **argv, struct info_opts *o, bool *done)
         }
     }
     if (optind < argc) {
-        error_set(&err, ERR_USAGE, "unexpected argument '%s'", argv[optind]);
+        error_set(&err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind]);
         return cli_usage_error(usage, &err);
     }
     return EXIT_OK;

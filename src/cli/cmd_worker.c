@@ -53,10 +53,7 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
         o->n = (unsigned)v;
         return rc;
     case 'T':
-        if (strcmp(arg, "fp32") != 0 && strcmp(arg, "bf16") != 0)
-            return error_set(err, ERR_USAGE, "unknown --dtype '%s': expected fp32 or bf16", arg);
-        o->bf16 = arg[0] == 'b';
-        return 0;
+        return dtype_parse(err, arg, &o->bf16);
     case 'b':
         rc = parse_uint(err, "--batch", arg, 0, 100000, &v);
         o->batch = (unsigned)v;

@@ -19,9 +19,9 @@ int cli_bad_option(const char *usage, char **argv, int opt)
     struct error err;
 
     if (opt == ':')
-        error_set(&err, ERR_USAGE, "option '%s' needs a value", argv[optind - 1]);
+        error_set(&err, ERR_USAGE, "option '%.40s' needs a value", argv[optind - 1]);
     else
-        error_set(&err, ERR_USAGE, "unknown option '%s'", argv[optind - 1]);
+        error_set(&err, ERR_USAGE, "unknown option '%.40s'", argv[optind - 1]);
     return cli_usage_error(usage, &err);
 }
 

@@ -1,5 +1,6 @@
 /*
- * libFuzzer harness for core/strparse: every parser sees the same NUL-terminated input.
+ * libFuzzer harness for core/strparse and the --only and --workload name parsers: every
+ * parser sees the same NUL-terminated input.
  * Accepted values must lie in range and agree with a slow reference parser written
  * here; refusals must carry a git-style ERR_USAGE message.
  */
@@ -11,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench.h"
+#include "bench/timeslice.h"
+#include "bench/worker.h"
 #include "core/error.h"
 #include "core/strparse.h"
 
@@ -137,6 +141,50 @@ static void fuzz_list(const char *s, size_t cap)
     fuzz_require(out[cap] == 0xdeadbeef, "parse_uint_list wrote past cap", s);
 }
 
+/* Reference: every comma-separated element is one of names[] (no empty element). */
+static int fuzz_ref_names(const char *s, const char *const names[], size_t n)
+{
+    for (;;) {
+        size_t len = strcspn(s, ","), i;
+
+        for (i = 0; i < n; i++)
+            if (strlen(names[i]) == len && strncmp(s, names[i], len) == 0)
+                break;
+        if (i == n)
+            return 0;
+        if (s[len] == '\0')
+            return 1;
+        s += len + 1;
+    }
+}
+
+static void fuzz_parts(const char *s)
+{
+    static const char *const streams[] = {"kernels", "gemm", "copy", "pipeline", "priority"};
+    static const char *const ts[] = {"contention", "timeline", "victim"};
+    static const char *const workloads[] = {"gemm", "spin", "infer", "copy", "info"};
+    struct error err = {0};
+    enum workload_kind k;
+    unsigned mask = 0;
+
+    if (streams_parse_parts(&err, s, &mask) == 0)
+        fuzz_require(fuzz_ref_names(s, streams, 5) && mask != 0 && (mask & ~STREAMS_ALL) == 0,
+                     "streams_parse_parts accepted a bad list", s);
+    else
+        fuzz_require(!fuzz_ref_names(s, streams, 5), "streams_parse_parts refused a good list", s);
+    if (timeslice_parse_parts(&err, s, &mask) == 0)
+        fuzz_require(fuzz_ref_names(s, ts, 3) && mask != 0 && (mask & ~TS_ALL) == 0,
+                     "timeslice_parse_parts accepted a bad list", s);
+    else
+        fuzz_require(!fuzz_ref_names(s, ts, 3), "timeslice_parse_parts refused a good list", s);
+    if (workload_parse(&err, s, &k) == 0)
+        fuzz_require(strchr(s, ',') == NULL && fuzz_ref_names(s, workloads, 5) &&
+                         strcmp(workload_name(k), s) == 0,
+                     "workload_parse accepted a bad name", s);
+    else
+        fuzz_check_refusal(&err, s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *s = malloc(size + 1);
@@ -155,6 +203,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_list(s, 8);
     fuzz_list(s, 3);
     fuzz_list(s, 0);
+    fuzz_parts(s);
 
     free(s);
     return 0;
