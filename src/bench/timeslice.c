@@ -266,12 +266,12 @@ int bench_timeslice(struct error *err, struct multi_ctx *c, const struct timesli
             continue;
         if (parts[i].fn(&perr, c, o, &st) == 0)
             continue;
+        str_printf(what, sizeof(what), "timeslice.%s", timeslice_part_name(parts[i].bit));
+        results_skip(c->doc, what, perr.msg);
         if (perr.code == ERR_INTERRUPTED) {
             *err = perr;
             return -1;
         }
-        str_printf(what, sizeof(what), "timeslice.%s", timeslice_part_name(parts[i].bit));
-        results_skip(c->doc, what, perr.msg);
         progress("timeslice %s: %s", timeslice_part_name(parts[i].bit), perr.msg);
         *err = perr;
         rc = -1;
