@@ -62,6 +62,7 @@ struct size_run {
     double slowdown[TS_MAX_TRIALS * TS_MAX_PROCS];
     size_t n_slowdown;
     double aggregate[TS_MAX_TRIALS], overlap[TS_MAX_TRIALS];
+    size_t trials;
     struct ts_nvml nvml;
     unsigned attempts;
     bool flagged;
@@ -140,8 +141,8 @@ static int contended_trial(struct error *err, struct multi_ctx *c, const struct 
         return -1;
     }
     sr->n_slowdown += sr->procs;
-    sr->aggregate[sr->nvml.n] = agg;
-    sr->overlap[sr->nvml.n] = r.win.min_fraction;
+    sr->aggregate[sr->trials] = agg;
+    sr->overlap[sr->trials++] = r.win.min_fraction;
     sr->attempts += r.attempts;
     sr->flagged |= r.low_overlap;
     ts_nvml_add(&sr->nvml, &r);
@@ -180,11 +181,11 @@ static void contention_verdict(json_t *t, const struct size_run *sr, double ovl_
 static void record_contended(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
                              const struct timeslice_state *st, size_t si, const struct size_run *sr)
 {
-    double ovl_min = INFINITY, agg = stats_percentile(sr->aggregate, sr->nvml.n, 50);
+    double ovl_min = INFINITY, agg = stats_percentile(sr->aggregate, sr->trials, 50);
     char id[96], title[128], basis[160];
     json_t *t;
 
-    for (size_t i = 0; i < sr->nvml.n; i++)
+    for (size_t i = 0; i < sr->trials; i++)
         ovl_min = fmin(ovl_min, sr->overlap[i]);
     str_printf(id, sizeof(id), "timeslice.contention.gemm.%s.n%u.p%u", o->bf16 ? "bf16" : "fp32",
                sr->n, sr->procs);
@@ -194,8 +195,8 @@ static void record_contended(struct error *err, struct multi_ctx *c, const struc
     results_param_int(t, "n", sr->n);
     results_param_int(t, "batch", st->batch[si]);
     results_metric(err, t, "slowdown", "x", "lower", sr->slowdown, sr->n_slowdown);
-    ts_series(t, "aggregate_x", "x", sr->aggregate, sr->nvml.n);
-    ts_series(t, "overlap", "fraction", sr->overlap, sr->nvml.n);
+    ts_series(t, "aggregate_x", "x", sr->aggregate, sr->trials);
+    ts_series(t, "overlap", "fraction", sr->overlap, sr->trials);
     str_printf(basis, sizeof(basis),
                "time-slicing runs one context at a time: each of %u processes gets at most 1/%u "
                "of the GPU's time",
