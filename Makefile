@@ -28,15 +28,16 @@ VERSION    := 0.1.0
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
         -Wwrite-strings -Wpointer-arith -Wcast-align -Wvla
-CPPFLAGS_ALL = -Isrc -I$(BUILD)/gen $(JANSSON_INC) -D_POSIX_C_SOURCE=200809L -DGPUSHARE_CUDA=$(CUDA)
+CPPFLAGS_ALL = -Isrc -I$(BUILD)/gen $(DEP_INC) -D_POSIX_C_SOURCE=200809L -DGPUSHARE_CUDA=$(CUDA)
 CFLAGS_ALL := -std=c11 -O2 -g $(WARN) -MMD -MP
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 # Pure logic: no CUDA header, linked by the unit tests and the fuzzers.
 BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timeline.c sampler.c \
-              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c))
+              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c))
 PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
-             src/gpu/info_json.c) $(BENCH_PURE)
+             src/gpu/mps_daemon.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c) \
+             $(BENCH_PURE)
 # Host code that includes CUDA runtime headers.
 CUDA_C_SRCS := src/gpu/cu.c src/gpu/cublas.c src/gpu/info.c \
                $(filter-out $(BENCH_PURE),$(wildcard src/bench/*.c))
@@ -54,11 +55,12 @@ CUDA_INC  :=
 LDCUDA    :=
 CU_OBJS   :=
 endif
-# jansson is linked statically so the binary needs nothing beyond libc and libstdc++ (containers,
-# the device machine). .deps/ holds Debian's copy where no system one exists (tools/vendor-deps.sh).
-JANSSON_INC  := $(if $(wildcard .deps/include/jansson.h),-isystem .deps/include)
-JANSSON_LIBS := $(if $(wildcard .deps/lib/libjansson.a),-L.deps/lib) -l:libjansson.a
-LDLIBS := $(LDCUDA) $(JANSSON_LIBS) -ldl -lpthread -lrt -lm
+# jansson (JSON) and libyaml (YAML) are linked statically so the binary needs nothing beyond libc
+# and libstdc++ (containers, the device machine). .deps/ holds Debian's copies where no system
+# ones exist (tools/vendor-deps.sh).
+DEP_INC  := $(if $(wildcard .deps/include/jansson.h),-isystem .deps/include)
+DEP_LIBS := $(if $(wildcard .deps/lib/libjansson.a),-L.deps/lib) -l:libjansson.a -l:libyaml.a
+LDLIBS := $(LDCUDA) $(DEP_LIBS) -ldl -lpthread -lrt -lm
 
 OBJS      := $(patsubst src/%.c,$(BUILD)/obj/%.o,$(HOST_SRCS))
 ASAN_OBJS := $(patsubst src/%.c,$(BUILD)/asan/%.o,$(HOST_SRCS))
@@ -121,7 +123,7 @@ $(BUILD)/gen/cublaslt_tiles.inc:
 $(BUILD)/test/%: tests/%.c $(PURE_ASAN) | $(GEN)
 	@mkdir -p $(dir $@)
 	$(call say,TEST,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(JANSSON_LIBS) -ldl -lm
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(DEP_LIBS) -ldl -lm
 
 # A stand-in libnvidia-ml.so.1 for the NVML tests: gpushare loads it through $GPUSHARE_NVML_LIB.
 $(BUILD)/test/libfakenvml.so: tests/fake_nvml.c
@@ -136,7 +138,7 @@ $(BUILD)/test/test_nvml: $(BUILD)/test/libfakenvml.so
 $(BUILD)/test/fake_worker: tests/fake_worker.c $(PURE_ASAN) | $(GEN)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) $(JANSSON_LIBS) -ldl -lm
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) $(DEP_LIBS) -ldl -lm
 
 $(BUILD)/test/test_harness: $(BUILD)/test/fake_worker
 
@@ -144,7 +146,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $^ $(JANSSON_LIBS) -ldl -lm
+	    -fno-sanitize-recover=all -o $@ $^ $(DEP_LIBS) -ldl -lm
 
 deps:
 	@tools/setup.sh

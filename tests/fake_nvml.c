@@ -13,6 +13,9 @@
  *                       in turn by successive calls and cycling; default (also when malformed)
  *                       100. Memory utilization is always 35
  *   FAKE_NVML_TRACE     file to append "init" and "shutdown" to, one line per call
+ *   FAKE_NVML_MIG       comma-separated profile names ("1g.10gb,3g.40gb"): MIG mode is enabled
+ *                       and device 0 has one MIG device of each, in MIG slots 0, 2, 4, ...
+ *                       (odd slots are empty and answer NOT_FOUND, as unused slots do)
  *
  * Like NVML, every device query answers UNINITIALIZED outside Init/Shutdown, checks its handle
  * and buffer sizes, and the placements query takes a profile ID, not a profile index.
@@ -24,6 +27,7 @@
 #include "gpu/nvml_api.h"
 
 #define FAKE_MAX_DEVICES 8
+#define FAKE_MAX_MIG 7
 #define FAKE_MAX_UTIL 16
 #define MIB 1048576ULL
 
@@ -58,6 +62,9 @@ static struct {
     unsigned int util[FAKE_MAX_UTIL], n_util, util_calls;
     char trace[512];
     struct nvmlDevice_st devices[FAKE_MAX_DEVICES];
+    struct nvmlDevice_st mig[FAKE_MAX_MIG]; /* index: position in mig_profile */
+    const struct fake_profile *mig_profile[FAKE_MAX_MIG];
+    unsigned int n_mig;
 } fake;
 
 /* The exported API, declared here because the real nvml.h is not available to include. */
@@ -86,6 +93,9 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t dev,
                                                            nvmlGpuInstancePlacement_t *placements,
                                                            unsigned int *count);
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, nvmlUtilization_t *util);
+nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t dev, unsigned int *count);
+nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t dev, unsigned int index,
+                                                 nvmlDevice_t *mig);
 nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t dev, nvmlClockType_t type, unsigned int *clock);
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned int *power);
 
@@ -121,6 +131,32 @@ static int env_set(const char *name)
     return s != NULL && s[0] != '\0' && strcmp(s, "0") != 0;
 }
 
+static const struct fake_profile *profile_by_name(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
+        if (strlen(profiles[i].name) == len + 4 && strncmp(profiles[i].name + 4, name, len) == 0)
+            return &profiles[i];
+    return NULL;
+}
+
+/* FAKE_NVML_MIG, "1g.10gb,3g.40gb": unknown names are skipped. */
+static void read_mig_devices(void)
+{
+    const char *p = getenv("FAKE_NVML_MIG");
+
+    fake.n_mig = 0;
+    while (p != NULL && *p != '\0' && fake.n_mig < FAKE_MAX_MIG) {
+        size_t k = strcspn(p, ",");
+        const struct fake_profile *f = profile_by_name(p, k);
+
+        if (f != NULL) {
+            fake.mig[fake.n_mig].index = fake.n_mig;
+            fake.mig_profile[fake.n_mig++] = f;
+        }
+        p += k + (p[k] == ',');
+    }
+}
+
 /* FAKE_NVML_UTIL, "100,0,50": the whole list, or the default if it is malformed or too long. */
 static void read_util_sequence(void)
 {
@@ -148,13 +184,26 @@ static void read_util_sequence(void)
 }
 
 /* UNINITIALIZED outside Init/Shutdown, INVALID_ARGUMENT for a handle we did not give out. */
-static nvmlReturn_t check_device(nvmlDevice_t dev)
+static int is_mig(nvmlDevice_t dev)
+{
+    return dev >= &fake.mig[0] && dev < &fake.mig[fake.n_mig];
+}
+
+/* A GPU handle, or a MIG device handle where with_mig says the call takes one. */
+static nvmlReturn_t check_handle(nvmlDevice_t dev, int with_mig)
 {
     if (fake.init_count == 0)
         return NVML_ERROR_UNINITIALIZED;
+    if (with_mig && is_mig(dev))
+        return NVML_SUCCESS;
     if (dev == NULL || dev < &fake.devices[0] || dev >= &fake.devices[fake.n_devices])
         return NVML_ERROR_INVALID_ARGUMENT;
     return NVML_SUCCESS;
+}
+
+static nvmlReturn_t check_device(nvmlDevice_t dev)
+{
+    return check_handle(dev, 0);
 }
 
 /* NVML's string getters: INSUFFICIENT_SIZE rather than a truncated answer. */
@@ -187,6 +236,7 @@ nvmlReturn_t nvmlInit_v2(void)
     fake.no_clock = env_set("FAKE_NVML_NO_CLOCK");
     fake.no_power = env_set("FAKE_NVML_NO_POWER");
     read_util_sequence();
+    read_mig_devices();
     for (unsigned int i = 0; i < FAKE_MAX_DEVICES; i++)
         fake.devices[i].index = i;
     fake.init_count++;
@@ -288,32 +338,38 @@ nvmlReturn_t nvmlSystemGetCudaDriverVersion_v2(int *version)
 
 nvmlReturn_t nvmlDeviceGetName(nvmlDevice_t dev, char *name, unsigned int length)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_handle(dev, 1);
+    char s[96];
 
-    return rc != NVML_SUCCESS ? rc : copy_string(name, length, "NVIDIA H100 80GB HBM3");
+    if (rc != NVML_SUCCESS || !is_mig(dev))
+        return rc != NVML_SUCCESS ? rc : copy_string(name, length, "NVIDIA H100 80GB HBM3");
+    /* A MIG device's name is the GPU's and its profile's, as nvidia-smi -L prints it. */
+    snprintf(s, sizeof(s), "NVIDIA H100 80GB HBM3 %s", fake.mig_profile[dev->index]->name);
+    return copy_string(name, length, s);
 }
 
 /* Device i's UUID ends in i, so a test can tell which device was queried. */
 nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t dev, char *uuid, unsigned int length)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_handle(dev, 1);
     char s[64];
 
     if (rc != NVML_SUCCESS)
         return rc;
-    snprintf(s, sizeof(s), "GPU-5b6c2a4e-7f1d-4c3b-9a8e-0d2f1e3c4b5%u", dev->index);
+    snprintf(s, sizeof(s), "%s-5b6c2a4e-7f1d-4c3b-9a8e-0d2f1e3c4b5%u", is_mig(dev) ? "MIG" : "GPU",
+             dev->index);
     return copy_string(uuid, length, s);
 }
 
 nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t dev, nvmlMemory_t *mem)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_handle(dev, 1);
 
     if (rc != NVML_SUCCESS)
         return rc;
     if (mem == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
-    mem->total = 81559 * MIB;
+    mem->total = is_mig(dev) ? fake.mig_profile[dev->index]->memory_mib * MIB : 81559 * MIB;
     mem->used = 479 * MIB;
     mem->free = mem->total - mem->used;
     return NVML_SUCCESS;
@@ -387,8 +443,8 @@ nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t dev, unsigned int *current, unsig
         return NVML_ERROR_INVALID_ARGUMENT;
     if (fake.no_mig)
         return NVML_ERROR_NOT_SUPPORTED;
-    *current = 0; /* NVML_DEVICE_MIG_DISABLE */
-    *pending = 0;
+    *current = fake.n_mig > 0; /* NVML_DEVICE_MIG_ENABLE when FAKE_NVML_MIG lists devices */
+    *pending = fake.n_mig > 0;
     return NVML_SUCCESS;
 }
 
@@ -533,5 +589,35 @@ nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned int *power)
     if (fake.no_power)
         return NVML_ERROR_NOT_SUPPORTED;
     *power = 312456 + 1000 * dev->index;
+    return NVML_SUCCESS;
+}
+
+nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t dev, unsigned int *count)
+{
+    nvmlReturn_t rc = check_device(dev);
+
+    if (rc != NVML_SUCCESS)
+        return rc;
+    if (count == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (fake.no_mig)
+        return NVML_ERROR_NOT_SUPPORTED;
+    *count = 7;
+    return NVML_SUCCESS;
+}
+
+/* Device 0's MIG devices sit in the even slots; every other slot is empty. */
+nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t dev, unsigned int index,
+                                                 nvmlDevice_t *mig)
+{
+    nvmlReturn_t rc = check_device(dev);
+
+    if (rc != NVML_SUCCESS)
+        return rc;
+    if (mig == NULL || index >= 7)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (dev->index != 0 || index % 2 != 0 || index / 2 >= fake.n_mig)
+        return NVML_ERROR_NOT_FOUND;
+    *mig = &fake.mig[index / 2];
     return NVML_SUCCESS;
 }

@@ -24,7 +24,7 @@ extern char **environ;
 
 #define OUT_DIR "build/test-out"
 #define NO_FILE OUT_DIR "/cli-never-written.json"
-#define MAX_ARGS 8
+#define MAX_ARGS 12
 
 struct run {
     int status;
@@ -111,6 +111,39 @@ static const struct {
     /* timeslice learns the GPU through an info worker: its "no GPU" reaches the parent. */
     {{"bench", "timeslice", NULL}, 69, NULL, "gpushare: no GPU: no NVIDIA driver", 1},
     {{"bench", "timeslice", "--only", "victim", "--json", NULL}, 69, NULL, "no GPU", 1},
+    {{"bench", "mig", NULL}, 69, NULL, "gpushare: no GPU: no NVIDIA driver", 1},
+    {{"mig", "profiles", "--live", NULL}, 69, NULL, "gpushare: no GPU:", 1},
+    /* mig needs no GPU when told which one. */
+    {{"mig", "profiles", NULL}, 0, "H100-80GB", NULL, 0},
+    {{"mig", "profiles", "--gpu", "h100-80gb", NULL}, 0, "3g.40gb        9   60   39.50", NULL, 0},
+    {{"mig", "profiles", "--gpu", "H200-141GB", NULL}, 0, "* unverified rows", NULL, 0},
+    {{"mig", "check", "3g.40gb,3g.40gb,1g.10gb", "--gpu", "H100-80GB", NULL},
+     1,
+     "two 3g.40gb use all 8 memory slices; no 1g.10gb can be placed",
+     NULL,
+     0},
+    {{"mig", "check", "1g.10gb:7", "--gpu", "H100-80GB", NULL},
+     0,
+     "SMs: 112 of 132 used, 20 stranded",
+     NULL,
+     0},
+    {{"mig", "check", "1g.10gb:8", "--gpu", "H100-80GB", NULL}, 1, "at most 7 instances", NULL, 0},
+    {{"mig", "check", "--json", "4g.40gb,3g.40gb", "--gpu", "H100-80GB", NULL},
+     0,
+     "\"sms_used\": 124",
+     NULL,
+     0},
+    {{"mig", "layouts", "--gpu", "A30-24GB", NULL}, 0, "9 maximal layouts", NULL, 0},
+    {{"mig", "plan", "m:1.5gbx40", "--gpu", "A100-80GB", NULL},
+     1,
+     "6 x A100-80GB, one replica per instance (no fewer can)",
+     NULL,
+     0},
+    {{"mig", "plan", "llama:20gb:30sm,bert:4gb", "--gpu", "H100-80GB", NULL},
+     0,
+     "fits on one H100-80GB",
+     NULL,
+     0},
     /* Usage errors: status 2, the reason and the usage on stderr. */
     {{"bench", "streams", "--trials", "abc", NULL}, 2, NULL, "'abc' for --trials", -1},
     {{"bench", "streams", "--trials", "2", NULL}, 2, NULL, "from 3 to 1000", -1},
@@ -130,6 +163,25 @@ static const struct {
     {{"worker", "--workload", "gemm", NULL}, 2, NULL, "'worker' is internal", -1},
     {{"worker", "--workload", "nope", NULL}, 2, NULL, "unknown workload 'nope'", -1},
     {{"worker", NULL}, 2, NULL, "no --workload", -1},
+    {{"bench", "mig", "--only", "gemm", NULL}, 2, NULL, "--only is for streams and timeslice", -1},
+    {{"mig", NULL}, 2, NULL, "which subcommand?", -1},
+    {{"mig", "resize", NULL}, 2, NULL, "unknown subcommand 'resize'", -1},
+    {{"mig", "check", NULL}, 2, NULL, "check takes exactly one LAYOUT", -1},
+    {{"mig", "check", "3g.40gb", NULL}, 2, NULL, "no --gpu MODEL, and no local GPU", -1},
+    {{"mig", "check", "3g.40gb", "--gpu", "X100", NULL}, 2, NULL, "unknown GPU 'X100'", -1},
+    {{"mig", "check", "1g.10gb:x", "--gpu", "H100-80GB", NULL}, 2, NULL, "invalid count", -1},
+    {{"mig", "check", "9g.90gb", "--gpu", "H100-80GB", NULL}, 2, NULL, "unknown MIG profile", -1},
+    {{"mig", "check", "7g.80gb", "--gpu", "H100-80GB", "--name", "-bad", NULL},
+     2,
+     NULL,
+     "must begin and end with a letter or digit",
+     -1},
+    {{"mig", "plan", "llama", "--gpu", "H100-80GB", NULL}, 2, NULL, "llama", -1},
+    {{"mig", "plan", "tests/fixtures/nonexistent.yaml", "--gpu", "H100-80GB", NULL},
+     2,
+     NULL,
+     "nonexistent.yaml",
+     -1},
     {{"info", "--bogus", NULL}, 2, NULL, "unknown option '--bogus'", -1},
     {{"info", "-o", NULL}, 2, NULL, "needs a value", -1},
     {{"info", "--device", "64", NULL}, 2, NULL, "from 0 to 63", -1},
@@ -147,6 +199,9 @@ static const struct {
     {{"bench", "streams", "-h", NULL}, 0, "--only PARTS", NULL, 0},
     {{"bench", "timeslice", "--help", NULL}, 0, "--procs N", NULL, 0},
     {{"worker", "--help", NULL}, 0, "Internal: one process", NULL, 0},
+    {{"mig", "--help", NULL}, 0, "usage: gpushare mig profiles", NULL, 0},
+    {{"mig", "plan", "--help", NULL}, 0, "DEMANDS", NULL, 0},
+    {{"help", "mig", NULL}, 0, "usage: gpushare mig", NULL, 0},
     {{"show", "--help", NULL}, 0, "usage: gpushare show", NULL, 0},
     {{"help", "bench", NULL}, 0, "usage: gpushare bench", NULL, 0},
     {{"version", NULL}, 0, "gpushare 0.1.0", NULL, 0},
@@ -210,11 +265,45 @@ static void test_no_half_written_output(void **state)
     assert_int_equal(stat(NO_FILE, &st), -1);
 }
 
+/* mig --out writes the config and the script together, or nothing. */
+static void test_mig_out_files(void **state)
+{
+    char dir[] = "/tmp/gpushare-cli-mig-XXXXXX", yaml[96], sh[96], file[96];
+    const char *ok[] = {"mig",   "check", "4g.40gb,3g.40gb", "--gpu", "H100-80GB",
+                        "--out", dir,     "--name",          "x1",    NULL};
+    const char *bad[] = {"mig",   "check", "4g.40gb,3g.40gb", "--gpu", "H100-80GB",
+                         "--out", file,    "--name",          "x2",    NULL};
+    struct stat st;
+    struct run r;
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(yaml, sizeof(yaml), "%s/x1.yaml", dir);
+    snprintf(sh, sizeof(sh), "%s/x1.sh", dir);
+    run_cli(&r, ok);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "nvidia.com/mig.config=x1"));
+    assert_int_equal(stat(yaml, &st), 0);
+    assert_int_equal(stat(sh, &st), 0);
+    assert_true((st.st_mode & 0111) != 0);
+    /* A file where the directory should be: exit 1, nothing written beside it. */
+    snprintf(file, sizeof(file), "%s", yaml);
+    run_cli(&r, bad);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "is not a directory"));
+    snprintf(file, sizeof(file), "%s/x2.yaml", dir);
+    assert_int_equal(stat(file, &st), -1);
+    unlink(yaml);
+    unlink(sh);
+    assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_no_half_written_output),
+        cmocka_unit_test(test_mig_out_files),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

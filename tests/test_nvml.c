@@ -26,8 +26,9 @@
 #define MISSING_LIB "/nonexistent/libnvidia-ml.so.1"
 
 static const char *const fake_vars[] = {
-    "FAKE_NVML_INIT_RC", "FAKE_NVML_DEVICES",  "FAKE_NVML_NO_MIG",   "FAKE_NVML_NO_PCIE",
-    "FAKE_NVML_NO_UTIL", "FAKE_NVML_NO_CLOCK", "FAKE_NVML_NO_POWER", "FAKE_NVML_UTIL",
+    "FAKE_NVML_INIT_RC",  "FAKE_NVML_DEVICES", "FAKE_NVML_NO_MIG",
+    "FAKE_NVML_NO_PCIE",  "FAKE_NVML_NO_UTIL", "FAKE_NVML_NO_CLOCK",
+    "FAKE_NVML_NO_POWER", "FAKE_NVML_UTIL",    "FAKE_NVML_MIG",
 };
 
 static char trace_path[64]; /* the fake appends "init"/"shutdown" here (FAKE_NVML_TRACE) */
@@ -770,6 +771,38 @@ static void test_fake_sampling_contract(void **state)
     dlclose(h);
 }
 
+/* MIG devices: the listed ones with their UUID, profile and memory; none when MIG is off. */
+static void test_mig_devices(void **state)
+{
+    struct error err = {0};
+    struct mig_device d[4];
+    size_t n = 99;
+
+    (void)state;
+    if (nvml_mig_devices(&err, NULL, 0, d, 4, &n) != 0)
+        fail_msg("nvml_mig_devices: %s", err.msg);
+    assert_int_equal(n, 0);
+    nvml_close();
+    setenv("FAKE_NVML_MIG", "1g.10gb,3g.40gb,7g.80gb", 1);
+    if (nvml_mig_devices(&err, NULL, 0, d, 2, &n) != 0)
+        fail_msg("nvml_mig_devices: %s", err.msg);
+    assert_int_equal(n, 2); /* max */
+    if (nvml_mig_devices(&err, NULL, 0, d, 4, &n) != 0)
+        fail_msg("nvml_mig_devices: %s", err.msg);
+    assert_int_equal(n, 3);
+    assert_string_equal(d[0].uuid, "MIG-5b6c2a4e-7f1d-4c3b-9a8e-0d2f1e3c4b50");
+    assert_string_equal(d[0].profile, "1g.10gb");
+    assert_string_equal(d[1].name, "NVIDIA H100 80GB HBM3 MIG 3g.40gb");
+    assert_string_equal(d[1].profile, "3g.40gb");
+    assert_int_equal(d[1].memory_bytes, 40448 * MIB);
+    assert_string_equal(d[2].profile, "7g.80gb");
+    nvml_close();
+    setenv("FAKE_NVML_NO_MIG", "1", 1);
+    if (nvml_mig_devices(&err, NULL, 0, d, 4, &n) != 0)
+        fail_msg("nvml_mig_devices: %s", err.msg);
+    assert_int_equal(n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -789,6 +822,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sample_device_selection, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sample_no_driver, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fake_sampling_contract, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mig_devices, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, group_setup, NULL);

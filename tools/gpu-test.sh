@@ -3,12 +3,14 @@
 # and changes none of its settings. Writes everything to $OUT when set (the device machine's
 # return folder), else to build/gpu-test/. Commit what it measured under results/.
 #
-#   GPU_TEST=all|streams|timeslice tools/gpu-test.sh [extra bench streams options]
+#   GPU_TEST=all|streams|timeslice|mig tools/gpu-test.sh [extra bench streams options]
 #
 #   streams    info, the MIG profiles against nvidia-smi's, bench streams
 #   timeslice  bench timeslice twice (the second run only the timeline, to check that the
 #              slice and switch overhead agree between runs), then a run interrupted with
 #              SIGINT; after each, no worker process and no CUDA process may be left
+#   mig        the live MIG profiles against the catalog, then bench mig (slices emulated with
+#              MPS while MIG stays disabled); no MPS daemon and no directory may be left
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-test}
@@ -81,6 +83,21 @@ if [ "$what" = all ] || [ "$what" = timeslice ]; then
     fi
     tail -n 3 "$out/interrupted.txt"
     leftovers "SIGINT"
+fi
+if [ "$what" = all ] || [ "$what" = mig ]; then
+    echo "== gpushare mig profiles --live"
+    "$bin" mig profiles --live | tee "$out/mig-live.txt" || status=1
+    "$bin" mig profiles --live --json >"$out/mig-live.json" || status=1
+
+    echo "== gpushare bench mig"
+    "$bin" bench mig -o "$out/mig.json" | tee "$out/mig.txt" || status=1
+    leftovers "bench mig"
+    if pgrep -fa 'nvidia-cuda-mps' || ls -d /tmp/gpushare-mps-* "${XDG_RUNTIME_DIR:-/nonexistent}"/gpushare-mps-* 2>/dev/null; then
+        echo "gpu-test: an MPS daemon or its directory was left behind" >&2
+        status=1
+    else
+        echo "ok   no MPS daemon and no MPS directory left"
+    fi
 fi
 echo "gpu-test: done (status $status); results in $out"
 exit "$status"

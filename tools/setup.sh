@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what `make test` and `make run` need, from Debian's packages and npm only: the C
-# test and JSON libraries, clang for the fuzzers, shellcheck, Node.js for the schema validator.
+# test, JSON and YAML libraries, clang for the fuzzers, shellcheck, Node.js for the schema validator.
 # As root it installs what is missing; otherwise it names the packages and fails. nvcc is not a
 # Debian package here: without it gpushare is built without CUDA and says so.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(make gcc libc6-dev libcmocka-dev libjansson-dev clang libclang-rt-dev clang-format
+packages=(make gcc libc6-dev libcmocka-dev libjansson-dev libyaml-dev clang libclang-rt-dev clang-format
     shellcheck python3)
 missing=()
 for p in "${packages[@]}"; do

@@ -107,12 +107,29 @@ out:
     return rc;
 }
 
+/* CUDA reads these when it starts (MPS doc 4.2): set them before the first CUDA call. */
+static int set_env(struct error *err, const struct worker_opts *o)
+{
+    static const char *const names[] = {"CUDA_MPS_ACTIVE_THREAD_PERCENTAGE",
+                                        "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT", "CUDA_VISIBLE_DEVICES"};
+    const char *values[] = {o->mps_thread_pct, o->mps_mem_limit, o->visible_devices};
+
+    for (size_t i = 0; i < 3; i++)
+        if (values[i] != NULL && setenv(names[i], values[i], 1) < 0)
+            return error_set(err, ERR_IO, "cannot set %s", names[i]);
+    return 0;
+}
+
 int bench_worker(struct error *err, const struct worker_opts *o)
 {
     int rc;
 
     if (harness_worker_attached(err) < 0)
         return -1;
+    if (set_env(err, o) < 0) {
+        harness_send_error(err->msg);
+        return -1;
+    }
     /* info first: its query turns a missing driver into ERR_NO_GPU with the reason. */
     if (o->kind == WL_INFO)
         rc = run_info(err, o);

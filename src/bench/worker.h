@@ -36,6 +36,12 @@ struct worker_opts {
     unsigned hidden;   /* infer */
     unsigned layers;   /* infer */
     size_t bytes;      /* copy: bytes each way per operation */
+    /* Set in the worker's environment before CUDA starts, so they apply to it alone:
+     * CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, CUDA_MPS_PINNED_DEVICE_MEM_LIMIT, CUDA_VISIBLE_DEVICES
+     * (a MIG device's UUID). NULL: inherited. */
+    const char *mps_thread_pct;
+    const char *mps_mem_limit;
+    const char *visible_devices;
 };
 
 /* What one step of a calibrated gemm or copy batch lasts when run alone. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/migbench.h"
 #include "bench/multi.h"
 #include "bench/timeslice.h"
 #include "bench/worker.h"
@@ -24,7 +25,9 @@ static const char usage[] =
     "                              [--json] [-o FILE]\n"
     "       gpushare bench timeslice [--device N] [--trials N] [--duration S] [--procs N]\n"
     "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
-    "                              [--spin-ms X] [--gap-us X] [--json] [-o FILE]\n";
+    "                              [--spin-ms X] [--gap-us X] [--json] [-o FILE]\n"
+    "       gpushare bench mig [--device N] [--trials N] [--duration S] [--profiles LIST]\n"
+    "                              [--json] [-o FILE]\n";
 
 static const char help[] =
     "streams: in-process sharing with CUDA streams: spin-kernel concurrency against its ideal,\n"
@@ -36,14 +39,20 @@ static const char help[] =
     "(contention), the time slice, wait and switch overhead seen from a spin kernel (timeline),\n"
     "and a batch-1 inference process's p50/p99/p99.9/max latency beside gemm aggressors\n"
     "(victim). NVML utilization is sampled at 20 Hz during every run.\n\n"
+    "mig: what each MIG slice of this GPU gives a gemm (n=4096) and a batch-1 inference\n"
+    "process, against the whole GPU. With MIG enabled and instances created, on each MIG\n"
+    "device. Otherwise emulated, never by enabling MIG: each slice is an MPS client of a\n"
+    "private daemon capped at the slice's SMs and memory. Emulated means SMs and memory\n"
+    "capacity only, no L2 or DRAM-bandwidth isolation.\n\n"
     "Prints a table on stdout and progress on stderr.\n\n"
     "  -d, --device N     CUDA device ordinal (default 0)\n"
     "  -n, --trials N     timed repetitions per figure: streams 3..1000 (default 10),\n"
-    "                     timeslice 1..20 (default 3)\n"
+    "                     timeslice and mig 1..20 (default 3)\n"
     "  -w, --warmup N     streams: untimed repetitions first, 1..100 (default 2)\n"
     "      --only PARTS   streams: kernels,gemm,copy,pipeline,priority;\n"
     "                     timeslice: contention,timeline,victim (default all)\n"
-    "      --duration S   timeslice: timed region of every worker, 0.2..60 s (default 2)\n"
+    "      --duration S   timeslice, mig: timed region of every worker, 0.2..60 s (default 2)\n"
+    "      --profiles LIST  mig: the profiles to measure (default every profile of the GPU)\n"
     "      --procs N      timeslice: up to N processes at once, 2..8 (default 4)\n"
     "      --sizes LIST   timeslice: contention gemm sizes (default 4096,1024)\n"
     "      --dtype T      timeslice: gemm type, fp32 or bf16 (default fp32)\n"
@@ -55,7 +64,7 @@ static const char help[] =
     "Exit status: 0 ok, 1 a part failed (the document still holds the rest), 2 usage error,\n"
     "69 no NVIDIA driver or GPU, 130 interrupted (workers stopped, the document written).\n";
 
-enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE };
+enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE, MODE_MIG };
 
 struct bench_opts {
     enum bench_mode mode;
@@ -67,6 +76,7 @@ struct bench_opts {
     const char *out;
     double duration;
     struct timeslice_opts ts;
+    struct migbench_opts mig;
 };
 
 static int parse_sizes(struct error *err, const char *arg, struct timeslice_opts *ts)
@@ -98,6 +108,9 @@ static int parse_ts_value(int opt, const char *arg, struct bench_opts *o, struct
         return dtype_parse(err, arg, &o->ts.bf16);
     case 's':
         return parse_double(err, "--spin-ms", arg, 10, 10000, &o->ts.spin_ms);
+    case 'm':
+        o->mig.profiles = arg;
+        return 0;
     default: /* --gap-us */
         return parse_double(err, "--gap-us", arg, 0.5, 1000, &o->ts.gap_us);
     }
@@ -135,13 +148,15 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
 static int parse_mode(struct error *err, int argc, char **argv, struct bench_opts *o)
 {
     if (optind >= argc)
-        return error_set(err, ERR_USAGE, "which mode? expected 'streams' or 'timeslice'");
+        return error_set(err, ERR_USAGE, "which mode? expected streams, timeslice or mig");
     if (strcmp(argv[optind], "streams") == 0)
         o->mode = MODE_STREAMS;
     else if (strcmp(argv[optind], "timeslice") == 0)
         o->mode = MODE_TIMESLICE;
+    else if (strcmp(argv[optind], "mig") == 0)
+        o->mode = MODE_MIG;
     else
-        return error_set(err, ERR_USAGE, "unknown mode '%.40s': expected 'streams' or 'timeslice'",
+        return error_set(err, ERR_USAGE, "unknown mode '%.40s': expected streams, timeslice or mig",
                          argv[optind]);
     if (optind + 1 < argc)
         return error_set(err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind + 1]);
@@ -162,19 +177,30 @@ static int check_mode_options(struct error *err, struct bench_opts *o)
     if (o->trials > TS_MAX_TRIALS)
         return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 1 to %d",
                          o->trials, TS_MAX_TRIALS);
+    if (o->mode == MODE_MIG)
+        return o->only != NULL ? error_set(err, ERR_USAGE, "--only is for streams and timeslice")
+                               : 0;
     return o->only != NULL ? timeslice_parse_parts(err, o->only, &o->ts.parts) : 0;
 }
 
 static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
 {
     static const struct option opts[] = {
-        {"device", required_argument, NULL, 'd'},   {"trials", required_argument, NULL, 'n'},
-        {"warmup", required_argument, NULL, 'w'},   {"only", required_argument, NULL, 'p'},
-        {"duration", required_argument, NULL, 't'}, {"procs", required_argument, NULL, 'P'},
-        {"sizes", required_argument, NULL, 'S'},    {"dtype", required_argument, NULL, 'T'},
-        {"spin-ms", required_argument, NULL, 's'},  {"gap-us", required_argument, NULL, 'g'},
-        {"json", no_argument, NULL, 'j'},           {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"device", required_argument, NULL, 'd'},
+        {"trials", required_argument, NULL, 'n'},
+        {"warmup", required_argument, NULL, 'w'},
+        {"only", required_argument, NULL, 'p'},
+        {"duration", required_argument, NULL, 't'},
+        {"procs", required_argument, NULL, 'P'},
+        {"sizes", required_argument, NULL, 'S'},
+        {"dtype", required_argument, NULL, 'T'},
+        {"spin-ms", required_argument, NULL, 's'},
+        {"gap-us", required_argument, NULL, 'g'},
+        {"profiles", required_argument, NULL, 'm'},
+        {"json", no_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct error err;
     int opt;
@@ -214,29 +240,53 @@ static int finish(json_t *doc, const struct bench_opts *o, int bench_rc, const s
     return rc;
 }
 
-static int run_timeslice(struct bench_opts *o, int argc, char **argv)
+/* The mode's parts, given the GPU as a worker described it. */
+static int run_mode(struct error *err, struct bench_opts *o, struct multi_ctx *c, json_t *info)
+{
+    struct gpu_info *g;
+    int rc;
+
+    if (o->mode == MODE_TIMESLICE) {
+        progress("bench timeslice on %s: up to %u processes, %u trials of %.1f s",
+                 json_string_value(json_object_get(info, "name")), o->ts.max_procs, o->trials,
+                 o->duration);
+        return bench_timeslice(err, c, &o->ts);
+    }
+    g = calloc(1, sizeof(*g));
+    if (g == NULL)
+        abort();
+    rc = gpu_info_from_json(err, info, g);
+    if (rc == 0) {
+        progress("bench mig on %s: %u trials of %.1f s per slice", g->name, o->trials, o->duration);
+        rc = bench_mig(err, c, &o->mig, g);
+    }
+    free(g);
+    return rc;
+}
+
+/* Multi-process modes: the parent never initialises CUDA; a worker describes the GPU. */
+static int run_multi(struct bench_opts *o, int argc, char **argv)
 {
     struct multi_ctx *c = calloc(1, sizeof(*c));
-    struct run_meta meta = {
-        .git_dirty = -1, .command = "bench timeslice", .argc = argc, .argv = argv};
+    struct run_meta meta = {.git_dirty = -1,
+                            .command = o->mode == MODE_MIG ? "bench mig" : "bench timeslice",
+                            .argc = argc,
+                            .argv = argv};
     struct error err;
     json_t *info, *doc;
     int rc;
 
     if (c == NULL)
         abort();
-    /* The parent never initialises CUDA: the GPU is described by a worker process. */
     if (multi_init(&err, c, o->device, o->duration, o->trials) < 0 ||
         (info = multi_info(&err, c)) == NULL) {
         free(c);
         return cli_fail(&err);
     }
-    doc = results_new(&meta, info);
+    doc = results_new(&meta, json_incref(info));
     c->doc = doc;
-    progress("bench timeslice on %s: up to %u processes, %u trials of %.1f s",
-             json_string_value(json_object_get(info, "name")), o->ts.max_procs, o->trials,
-             o->duration);
-    rc = finish(doc, o, bench_timeslice(&err, c, &o->ts), &err);
+    rc = finish(doc, o, run_mode(&err, o, c, info), &err);
+    json_decref(info);
     json_decref(doc);
     nvml_close();
     free(c);
@@ -286,11 +336,14 @@ int cmd_bench(int argc, char **argv)
                .victim_n = 4096,
                .hidden = 4096,
                .layers = 8},
+        .mig = {.n = 4096, .hidden = 4096, .layers = 8},
     };
     bool done = false;
     int rc = parse(argc, argv, &o, &done);
 
     if (rc != EXIT_OK || done)
         return rc;
-    return o.mode == MODE_STREAMS ? run_streams(&o, argc, argv) : run_timeslice(&o, argc, argv);
+    if (o.mode == MODE_STREAMS)
+        return run_streams(&o, argc, argv);
+    return run_multi(&o, argc, argv);
 }

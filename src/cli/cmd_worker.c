@@ -13,7 +13,8 @@
 static const char usage[] =
     "usage: gpushare worker --workload gemm|spin|infer|copy|info [--device N] [--duration S]\n"
     "                       [--warmup N] [--n N] [--dtype fp32|bf16] [--batch N] [--spin-ms X]\n"
-    "                       [--gap-us X] [--hidden N] [--layers N] [--bytes SIZE]\n";
+    "                       [--gap-us X] [--hidden N] [--layers N] [--bytes SIZE]\n"
+    "                       [--mps-thread-pct X] [--mps-mem-limit SPEC] [--visible-devices D]\n";
 
 static const char help[] =
     "Internal: one process of `gpushare bench timeslice` and the other multi-process\n"
@@ -27,7 +28,10 @@ static const char help[] =
     "  --spin-ms X    spin: run time per kernel (default 1)\n"
     "  --gap-us X     spin: a timer step longer than X is a gap (default 4)\n"
     "  --hidden N     infer: layer width (default 4096)  --layers N  infer (default 8)\n"
-    "  --bytes SIZE   copy: bytes each way (default 64MiB)\n";
+    "  --bytes SIZE   copy: bytes each way (default 64MiB)\n"
+    "  --mps-thread-pct X, --mps-mem-limit SPEC, --visible-devices D\n"
+    "                 set CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, CUDA_MPS_PINNED_DEVICE_MEM_LIMIT\n"
+    "                 (\"0=10G\") and CUDA_VISIBLE_DEVICES for this worker before CUDA starts\n";
 
 static int parse_value(struct error *err, int opt, const char *arg, struct worker_opts *o)
 {
@@ -70,6 +74,15 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
         rc = parse_uint(err, "--layers", arg, 1, 64, &v);
         o->layers = (unsigned)v;
         return rc;
+    case 'P':
+        o->mps_thread_pct = arg;
+        return parse_double(err, "--mps-thread-pct", arg, 1, 100, &(double){0});
+    case 'M':
+        o->mps_mem_limit = arg;
+        return 0;
+    case 'V':
+        o->visible_devices = arg;
+        return 0;
     default: /* --bytes */
         rc = parse_size(err, "--bytes", arg, 1, (uint64_t)1 << 36, &sz);
         o->bytes = (size_t)sz;
@@ -80,13 +93,23 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
 int cmd_worker(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"workload", required_argument, NULL, 'W'}, {"device", required_argument, NULL, 'd'},
-        {"duration", required_argument, NULL, 't'}, {"warmup", required_argument, NULL, 'w'},
-        {"n", required_argument, NULL, 'n'},        {"dtype", required_argument, NULL, 'T'},
-        {"batch", required_argument, NULL, 'b'},    {"spin-ms", required_argument, NULL, 's'},
-        {"gap-us", required_argument, NULL, 'g'},   {"hidden", required_argument, NULL, 'H'},
-        {"layers", required_argument, NULL, 'L'},   {"bytes", required_argument, NULL, 'B'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"workload", required_argument, NULL, 'W'},
+        {"device", required_argument, NULL, 'd'},
+        {"duration", required_argument, NULL, 't'},
+        {"warmup", required_argument, NULL, 'w'},
+        {"n", required_argument, NULL, 'n'},
+        {"dtype", required_argument, NULL, 'T'},
+        {"batch", required_argument, NULL, 'b'},
+        {"spin-ms", required_argument, NULL, 's'},
+        {"gap-us", required_argument, NULL, 'g'},
+        {"hidden", required_argument, NULL, 'H'},
+        {"layers", required_argument, NULL, 'L'},
+        {"bytes", required_argument, NULL, 'B'},
+        {"mps-thread-pct", required_argument, NULL, 'P'},
+        {"mps-mem-limit", required_argument, NULL, 'M'},
+        {"visible-devices", required_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct worker_opts o = {.kind = WL_INFO,
                             .duration_s = 2,

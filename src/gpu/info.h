@@ -88,6 +88,14 @@ struct gpu_info {
  * One NVML reading of a device while work runs on it (nvml_sample). Plain data,
  * so the sample log (bench/sampler.h) and the results need no NVML types.
  */
+/* One MIG device as NVML lists it (nvml_mig_devices). */
+struct mig_device {
+    char uuid[96];    /* "MIG-...": what CUDA_VISIBLE_DEVICES takes */
+    char name[96];    /* "NVIDIA H100 80GB HBM3 MIG 1g.10gb" */
+    char profile[32]; /* "1g.10gb" */
+    uint64_t memory_bytes;
+};
+
 struct gpu_sample {
     bool has_util, has_sm_clock, has_power, has_memory;
     unsigned util_gpu_pct; /* share of NVML's last sample period (1/6 s to 1 s) in which any

@@ -104,8 +104,15 @@ static void write_until(int fd, const char *command, long deadline)
         size_t n = off < len ? len - off : 1;
         long left = deadline - now_ms();
         ssize_t w;
+        int r;
 
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+        if (left <= 0)
+            break;
+        /* A signal (a caller's guard handler) must not drop the command: poll again. */
+        r = poll(&pfd, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
             break;
         w = write(fd, p, n);
         if (w < 0 && (errno == EAGAIN || errno == EINTR))

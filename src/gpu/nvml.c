@@ -47,6 +47,10 @@
       (nvmlDevice_t, unsigned int *, unsigned int *))                                              \
     X(0, DeviceGetGpuInstanceProfileInfoV, "nvmlDeviceGetGpuInstanceProfileInfoV", NULL,           \
       (nvmlDevice_t, unsigned int, nvmlGpuInstanceProfileInfo_v2_t *))                             \
+    X(0, DeviceGetMaxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount", NULL,                       \
+      (nvmlDevice_t, unsigned int *))                                                              \
+    X(0, DeviceGetMigDeviceHandleByIndex, "nvmlDeviceGetMigDeviceHandleByIndex", NULL,             \
+      (nvmlDevice_t, unsigned int, nvmlDevice_t *))                                                \
     X(0, DeviceGetGpuInstancePossiblePlacements, "nvmlDeviceGetGpuInstancePossiblePlacements_v2",  \
       NULL, (nvmlDevice_t, unsigned int, nvmlGpuInstancePlacement_t *, unsigned int *))            \
     X(0, DeviceGetUtilizationRates, "nvmlDeviceGetUtilizationRates", NULL,                         \
@@ -381,5 +385,53 @@ int nvml_sample(struct error *err, const char *pci_bus_id, int fallback_index,
         out->has_memory = true;
         out->memory_used_bytes = mem.used;
     }
+    return 0;
+}
+
+/* The profile part of a MIG device's name, "NVIDIA H100 80GB HBM3 MIG 1g.10gb" -> "1g.10gb". */
+static void mig_profile_of(const char *name, char *out, size_t size)
+{
+    const char *p = strstr(name, "MIG ");
+
+    str_printf(out, size, "%s", p != NULL ? p + 4 : "");
+}
+
+static void describe_mig_device(nvmlDevice_t mig, struct mig_device *d)
+{
+    nvmlMemory_t mem;
+
+    memset(d, 0, sizeof(*d));
+    if (nvml.DeviceGetUUID != NULL)
+        NVML_CALL(DeviceGetUUID, (nvmlDevice_t, char *, unsigned int), mig, d->uuid,
+                  (unsigned int)sizeof(d->uuid));
+    if (nvml.DeviceGetName != NULL)
+        NVML_CALL(DeviceGetName, (nvmlDevice_t, char *, unsigned int), mig, d->name,
+                  (unsigned int)sizeof(d->name));
+    mig_profile_of(d->name, d->profile, sizeof(d->profile));
+    if (nvml.DeviceGetMemoryInfo != NULL &&
+        NVML_CALL(DeviceGetMemoryInfo, (nvmlDevice_t, nvmlMemory_t *), mig, &mem) == NVML_SUCCESS)
+        d->memory_bytes = mem.total;
+}
+
+int nvml_mig_devices(struct error *err, const char *pci_bus_id, int fallback_index,
+                     struct mig_device *out, size_t max, size_t *n)
+{
+    nvmlDevice_t dev, mig;
+    unsigned int slots = 0;
+
+    *n = 0;
+    if (!nvml.ready && nvml_open(err) < 0)
+        return -1;
+    if (device_handle(err, pci_bus_id, fallback_index, &dev) < 0)
+        return -1;
+    if (nvml.DeviceGetMaxMigDeviceCount == NULL || nvml.DeviceGetMigDeviceHandleByIndex == NULL ||
+        NVML_CALL(DeviceGetMaxMigDeviceCount, (nvmlDevice_t, unsigned int *), dev, &slots) !=
+            NVML_SUCCESS)
+        return 0; /* no MIG on this GPU or driver: no MIG devices */
+    /* Slots without an instance answer NOT_FOUND (NVML docs): skip them. */
+    for (unsigned int i = 0; i < slots && *n < max; i++)
+        if (NVML_CALL(DeviceGetMigDeviceHandleByIndex, (nvmlDevice_t, unsigned int, nvmlDevice_t *),
+                      dev, i, &mig) == NVML_SUCCESS)
+            describe_mig_device(mig, &out[(*n)++]);
     return 0;
 }

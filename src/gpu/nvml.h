@@ -6,6 +6,8 @@
 #ifndef GPUSHARE_GPU_NVML_H
 #define GPUSHARE_GPU_NVML_H
 
+#include <stddef.h>
+
 #include "core/error.h"
 #include "gpu/info.h"
 
@@ -41,5 +43,13 @@ int nvml_query_device(struct error *err, const char *pci_bus_id, int fallback_in
  */
 int nvml_sample(struct error *err, const char *pci_bus_id, int fallback_index,
                 struct gpu_sample *out);
+
+/*
+ * The MIG devices (GPU instance + compute instance) that exist on the GPU, at most max: UUID
+ * ("MIG-..."), name and profile ("1g.10gb"), memory. *n = 0 where MIG is off or unsupported.
+ * A worker runs on one with CUDA_VISIBLE_DEVICES=<UUID>.
+ */
+int nvml_mig_devices(struct error *err, const char *pci_bus_id, int fallback_index,
+                     struct mig_device *out, size_t max, size_t *n);
 
 #endif

@@ -1,0 +1,996 @@
+/*
+ * The MIG planner (plan/mig_plan.h). Every valid layout of a GPU is listed once (a few
+ * hundred multisets of profiles: a layout that does not fit has no superset that does) and
+ * ranked by waste; a plan is then the first ranked layout whose instances take the replicas:
+ * one per instance by bipartite matching, or several per instance (MPS) by a bounded
+ * depth-first grouping. Several GPUs are filled first-fit decreasing.
+ */
+#include "plan/mig_plan.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "mig/catalog.h"
+#include "mig/geometry.h"
+#include "plan/demand.h"
+
+/* GiB sums are compared with this much slack, so 0.1 + 0.2 GiB fits in 0.3. */
+#define MP_EPS 1e-9
+/* Grouping search nodes per layout tried, and in all, so that a plan answers at once; the
+ * search tries the even (worst-fit) grouping first, and `cut` says when it ran out. */
+#define MP_BUDGET_LAYOUT 20000ul
+#define MP_BUDGET_TOTAL 2000000ul
+
+/* Allocation failure is treated like xmalloc elsewhere: the one place this module stops. */
+static void *mp_alloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+
+    if (p == NULL) {
+        fputs("gpushare: fatal: out of memory planning MIG layouts\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+/* Appends to a bounded, always NUL-terminated text. */
+static void mp_add(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void mp_add(char *buf, size_t size, const char *fmt, ...)
+{
+    size_t len = strnlen(buf, size);
+    va_list ap;
+
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
+const char *mig_plan_reason_name(enum mig_plan_reason r)
+{
+    switch (r) {
+    case MIG_PLAN_FITS:
+        return "fits";
+    case MIG_PLAN_TOO_BIG:
+        return "too_big";
+    case MIG_PLAN_TOO_MANY:
+        return "too_many";
+    case MIG_PLAN_NO_ROOM:
+        return "no_room";
+    }
+    return "unknown";
+}
+
+unsigned mig_plan_mps_clients(const struct mig_gpu *gpu, const struct mig_profile_spec *p)
+{
+    if (gpu->compute_slices == 0)
+        return 0;
+    return MIG_PLAN_MPS_CLIENTS * p->gslices / gpu->compute_slices;
+}
+
+/* One replica, flattened: what it needs on this GPU. */
+struct mp_rep {
+    unsigned demand, replica;
+    double mem;           /* GiB */
+    unsigned sms;         /* demand_sms_needed */
+    bool sms_unknown;     /* a share of a GPU whose SM count the catalog does not know */
+    unsigned min_mslices; /* fewest memory slices of a profile that holds it; 0: none does */
+    unsigned min_gslices; /* fewest compute slices of one */
+};
+
+/* What one replica of d needs on gpu. */
+static struct mp_rep mp_rep_of(const struct mig_gpu *gpu, const struct demand *d)
+{
+    struct mp_rep r = {.mem = d->mem_gib, .sms = demand_sms_needed(d, gpu->sms)};
+
+    r.sms_unknown = d->min_fraction > 0.0 && gpu->sms == 0;
+    return r;
+}
+
+static bool mp_holds(const struct mig_profile_spec *p, const struct mp_rep *r)
+{
+    return p->mem_gib > 0.0 && p->mem_gib >= r->mem && !r->sms_unknown &&
+           (r->sms == 0 || (p->sms > 0 && p->sms >= r->sms));
+}
+
+bool mig_plan_holds(const struct mig_gpu *gpu, const struct mig_profile_spec *p,
+                    const struct demand *d)
+{
+    struct mp_rep r = mp_rep_of(gpu, d);
+
+    return mp_holds(p, &r);
+}
+
+/* Memory slices of p: every placement of a profile has one size. */
+static unsigned mp_mslices(const struct mig_profile_spec *p)
+{
+    return p->n_placements > 0 ? p->placements[0].size : 0;
+}
+
+/* ---- the valid layouts of a GPU ---- */
+
+struct mp_cand {
+    unsigned n;
+    unsigned prof[MIG_MAX_INSTANCES]; /* catalog order */
+    unsigned me;                      /* +me instances */
+    double mem;                       /* GiB of all instances */
+    unsigned sms;                     /* SMs of all instances (unknown as 0) */
+    unsigned clients;                 /* MPS clients of all instances */
+    size_t order;                     /* enumeration order: the last tie-break */
+};
+
+struct mp_cands {
+    const struct mig_gpu *gpu;
+    size_t n, cap;
+    struct mp_cand *c;
+    const struct mp_cand **by_mig; /* least memory, SMs, instances */
+    const struct mp_cand **by_mps; /* most instances, then least memory, SMs */
+    unsigned max_n;                /* most instances of any valid layout */
+};
+
+static void mp_cand_push(struct mp_cands *cs, const unsigned *prof, unsigned n)
+{
+    struct mp_cand *c;
+
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 256;
+        struct mp_cand *grown = mp_alloc(cap, sizeof(*grown));
+
+        if (cs->n > 0)
+            memcpy(grown, cs->c, cs->n * sizeof(*grown));
+        free(cs->c);
+        cs->c = grown;
+        cs->cap = cap;
+    }
+    c = &cs->c[cs->n];
+    memset(c, 0, sizeof(*c));
+    c->n = n;
+    c->order = cs->n;
+    for (unsigned i = 0; i < n; i++) {
+        const struct mig_profile_spec *p = &cs->gpu->profiles[prof[i]];
+
+        c->prof[i] = prof[i];
+        c->me += p->media_ext;
+        c->mem += p->mem_gib;
+        c->sms += p->sms;
+        c->clients += mig_plan_mps_clients(cs->gpu, p);
+    }
+    if (n > cs->max_n)
+        cs->max_n = n;
+    cs->n++;
+}
+
+/* Every multiset of profiles j.. added to prof[0..n) that fits, each once. */
+static void mp_cand_from(struct mp_cands *cs, unsigned *prof, unsigned n, unsigned j)
+{
+    if (j == cs->gpu->n_profiles) {
+        if (n > 0)
+            mp_cand_push(cs, prof, n);
+        return;
+    }
+    mp_cand_from(cs, prof, n, j + 1);
+    while (n < MIG_MAX_INSTANCES) {
+        struct mig_layout l = {.gpu = cs->gpu, .n = n + 1};
+
+        prof[n++] = j;
+        memcpy(l.prof, prof, n * sizeof(prof[0]));
+        if (!mig_check_layout(&l, NULL, 0))
+            break;
+        mp_cand_from(cs, prof, n, j + 1);
+    }
+}
+
+static int mp_cmp_common(const struct mp_cand *a, const struct mp_cand *b)
+{
+    if (a->me != b->me)
+        return a->me < b->me ? -1 : 1;
+    if (a->mem != b->mem)
+        return a->mem < b->mem ? -1 : 1;
+    if (a->sms != b->sms)
+        return a->sms < b->sms ? -1 : 1;
+    return 0;
+}
+
+static int mp_cmp_mig(const void *pa, const void *pb)
+{
+    const struct mp_cand *a = *(const struct mp_cand *const *)pa;
+    const struct mp_cand *b = *(const struct mp_cand *const *)pb;
+    int c = mp_cmp_common(a, b);
+
+    if (c != 0)
+        return c;
+    if (a->n != b->n)
+        return a->n < b->n ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Under MPS, the most instances first: the smallest groups, since a fault stops every replica
+ * of its instance (sharing-facts.md 1.4); then the least memory and SMs. */
+static int mp_cmp_mps(const void *pa, const void *pb)
+{
+    const struct mp_cand *a = *(const struct mp_cand *const *)pa;
+    const struct mp_cand *b = *(const struct mp_cand *const *)pb;
+
+    if (a->me != b->me)
+        return a->me < b->me ? -1 : 1;
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    if (a->mem != b->mem)
+        return a->mem < b->mem ? -1 : 1;
+    if (a->sms != b->sms)
+        return a->sms < b->sms ? -1 : 1;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+static void mp_cands_init(struct mp_cands *cs, const struct mig_gpu *gpu)
+{
+    unsigned prof[MIG_MAX_INSTANCES];
+
+    memset(cs, 0, sizeof(*cs));
+    cs->gpu = gpu;
+    mp_cand_from(cs, prof, 0, 0);
+    cs->by_mig = mp_alloc(cs->n, sizeof(*cs->by_mig));
+    cs->by_mps = mp_alloc(cs->n, sizeof(*cs->by_mps));
+    for (size_t i = 0; i < cs->n; i++)
+        cs->by_mig[i] = cs->by_mps[i] = &cs->c[i];
+    if (cs->n > 0) {
+        qsort(cs->by_mig, cs->n, sizeof(*cs->by_mig), mp_cmp_mig);
+        qsort(cs->by_mps, cs->n, sizeof(*cs->by_mps), mp_cmp_mps);
+    }
+}
+
+static void mp_cands_release(struct mp_cands *cs)
+{
+    free(cs->c);
+    free(cs->by_mig);
+    free(cs->by_mps);
+    memset(cs, 0, sizeof(*cs));
+}
+
+/* Lays out and places a candidate (its profiles always fit: it was listed because they do). */
+static void mp_place(const struct mp_cands *cs, const struct mp_cand *c, struct mig_layout *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->gpu = cs->gpu;
+    l->n = c->n;
+    memcpy(l->prof, c->prof, c->n * sizeof(c->prof[0]));
+    mig_check_layout(l, NULL, 0);
+}
+
+/* ---- one replica per instance ---- */
+
+struct mp_match {
+    const struct mig_gpu *gpu;
+    const struct mig_layout *l;
+    const struct mp_rep *reps;
+    const size_t *idx; /* the replicas matched: reps[idx[0..nr)] */
+    size_t nr;
+    unsigned pref[MIG_MAX_INSTANCES]; /* instances, smallest first */
+    int owner[MIG_MAX_INSTANCES];     /* position in idx holding each instance, or -1 */
+    bool seen[MIG_MAX_INSTANCES];
+};
+
+static bool mp_augment(struct mp_match *m, size_t r)
+{
+    const struct mp_rep *rep = &m->reps[m->idx[r]];
+
+    // A free instance first, so replicas keep the order they came in; then take one from a
+    // replica that can move.
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t k = 0; k < m->l->n; k++) {
+            unsigned i = m->pref[k];
+
+            if (m->seen[i] || (pass == 0 && m->owner[i] >= 0) ||
+                !mp_holds(&m->gpu->profiles[m->l->prof[i]], rep))
+                continue;
+            m->seen[i] = true;
+            if (m->owner[i] < 0 || mp_augment(m, (size_t)m->owner[i])) {
+                m->owner[i] = (int)r;
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* A replica for every instance of l and an instance for every replica (Kuhn's augmenting
+ * paths; replicas in order, each trying the smallest instances first). inst[k] gets the
+ * instance of reps[idx[k]]. */
+static bool mp_match_all(const struct mig_layout *l, const struct mp_rep *reps, const size_t *idx,
+                         size_t nr, unsigned *inst)
+{
+    struct mp_match m = {.gpu = l->gpu, .l = l, .reps = reps, .idx = idx, .nr = nr};
+
+    if (nr != l->n)
+        return false;
+    for (unsigned i = 0; i < l->n; i++) {
+        const struct mig_profile_spec *p = &l->gpu->profiles[l->prof[i]];
+        unsigned k = i;
+
+        while (k > 0) {
+            const struct mig_profile_spec *q = &l->gpu->profiles[l->prof[m.pref[k - 1]]];
+
+            if (q->mem_gib < p->mem_gib || (q->mem_gib == p->mem_gib && q->sms <= p->sms))
+                break;
+            m.pref[k] = m.pref[k - 1];
+            k--;
+        }
+        m.pref[k] = i;
+        m.owner[i] = -1;
+    }
+    for (size_t r = 0; r < nr; r++) {
+        memset(m.seen, 0, sizeof(m.seen));
+        if (!mp_augment(&m, r))
+            return false;
+    }
+    for (unsigned i = 0; i < l->n; i++)
+        inst[m.owner[i]] = i;
+    return true;
+}
+
+/* The least-waste layout holding reps[idx[0..nr)] one per instance, placed in *l, with the
+ * instance of each in inst[]. */
+static bool mp_one_each(const struct mp_cands *cs, const struct mp_rep *reps, const size_t *idx,
+                        size_t nr, struct mig_layout *l, unsigned *inst)
+{
+    if (nr == 0 || nr > cs->max_n)
+        return false;
+    for (size_t k = 0; k < cs->n; k++) {
+        const struct mp_cand *c = cs->by_mig[k];
+        struct mig_layout t = {.gpu = cs->gpu, .n = c->n};
+
+        if (c->n != nr)
+            continue;
+        // Matching is cheaper than placing: match the candidate as listed, then place it and
+        // match again so instance numbers follow the placed order.
+        memcpy(t.prof, c->prof, c->n * sizeof(c->prof[0]));
+        if (!mp_match_all(&t, reps, idx, nr, inst))
+            continue;
+        mp_place(cs, c, l);
+        return mp_match_all(l, reps, idx, nr, inst);
+    }
+    return false;
+}
+
+/* ---- several replicas per instance (MPS) ---- */
+
+struct mp_pack {
+    const struct mig_gpu *gpu;
+    const struct mig_layout *l;
+    const struct mp_rep *reps;
+    const size_t *order; /* replicas, largest first */
+    size_t nr;
+    double rest_mem[PLAN_MAX_REPLICAS + 1];     /* memory of order[i..] */
+    double rest_min_mem[PLAN_MAX_REPLICAS + 1]; /* the smallest memory of order[i..] */
+    unsigned rest_min_sms[PLAN_MAX_REPLICAS + 1];
+    double mem[MIG_MAX_INSTANCES]; /* left in each instance */
+    unsigned sms[MIG_MAX_INSTANCES], clients[MIG_MAX_INSTANCES];
+    unsigned limit[MIG_MAX_INSTANCES]; /* clients of each when empty */
+    unsigned inst[PLAN_MAX_REPLICAS];  /* instance of order[i] */
+    unsigned long nodes, budget;
+    bool cut;
+};
+
+static bool mp_pack_fits(const struct mp_pack *p, unsigned i, const struct mp_rep *r)
+{
+    const struct mig_profile_spec *s = &p->gpu->profiles[p->l->prof[i]];
+
+    return p->clients[i] > 0 && p->mem[i] + MP_EPS >= r->mem && mp_holds(s, r) &&
+           p->sms[i] >= r->sms;
+}
+
+/* Instances by room left, most clients first, then most memory: the next replica goes where
+ * the groups stay even (worst fit), and the search backtracks from there. */
+static void mp_pack_order(const struct mp_pack *p, unsigned *order)
+{
+    for (unsigned i = 0; i < p->l->n; i++) {
+        unsigned k = i;
+
+        while (k > 0 &&
+               (p->clients[order[k - 1]] < p->clients[i] ||
+                (p->clients[order[k - 1]] == p->clients[i] && p->mem[order[k - 1]] < p->mem[i]))) {
+            order[k] = order[k - 1];
+            k--;
+        }
+        order[k] = i;
+    }
+}
+
+static bool mp_pack_from(struct mp_pack *p, size_t k)
+{
+    const struct mp_rep *r;
+    double mem_left = 0;
+    unsigned clients_left = 0, empty = 0, order[MIG_MAX_INSTANCES];
+
+    if (k == p->nr) {
+        for (unsigned i = 0; i < p->l->n; i++) {
+            if (p->clients[i] == p->limit[i])
+                return false;
+        }
+        return true;
+    }
+    if (++p->nodes > p->budget) {
+        p->cut = true;
+        return false;
+    }
+    for (unsigned i = 0; i < p->l->n; i++) {
+        // No more replicas than the smallest left would fill, by memory and by SMs.
+        unsigned room = p->clients[i];
+        double by_mem = floor((p->mem[i] + MP_EPS) / p->rest_min_mem[k]);
+
+        if (by_mem < room)
+            room = (unsigned)by_mem;
+        if (p->rest_min_sms[k] > 0 && p->sms[i] / p->rest_min_sms[k] < room)
+            room = p->sms[i] / p->rest_min_sms[k];
+        mem_left += p->mem[i];
+        clients_left += room;
+        empty += p->clients[i] == p->limit[i];
+    }
+    // Every instance of the layout must hold a replica: an idle one belongs to no plan.
+    if (mem_left + MP_EPS < p->rest_mem[k] || clients_left < p->nr - k || empty > p->nr - k)
+        return false;
+    r = &p->reps[p->order[k]];
+    mp_pack_order(p, order);
+    for (unsigned o = 0; o < p->l->n; o++) {
+        unsigned i = order[o];
+        bool twin = false;
+
+        if (!mp_pack_fits(p, i, r))
+            continue;
+        // An instance of the same profile with the same room left was tried already.
+        for (unsigned q = 0; q < o && !twin; q++) {
+            unsigned j = order[q];
+
+            twin = p->l->prof[j] == p->l->prof[i] && p->mem[j] == p->mem[i] &&
+                   p->sms[j] == p->sms[i] && p->clients[j] == p->clients[i];
+        }
+        if (twin)
+            continue;
+        p->mem[i] -= r->mem;
+        p->sms[i] -= r->sms;
+        p->clients[i]--;
+        p->inst[k] = i;
+        if (mp_pack_from(p, k + 1))
+            return true;
+        p->mem[i] += r->mem;
+        p->sms[i] += r->sms;
+        p->clients[i]++;
+        if (p->cut)
+            return false;
+    }
+    return false;
+}
+
+/* ---- the plan ---- */
+
+struct mp_ctx {
+    const struct mig_gpu *gpu;
+    const struct demand_set *set;
+    struct mp_rep *reps; /* every replica, demand order */
+    size_t nr;
+    struct mp_cands cands;
+};
+
+static void mp_reps_init(struct mp_ctx *x)
+{
+    const struct mig_gpu *gpu = x->gpu;
+
+    x->nr = demand_replicas(x->set);
+    x->reps = mp_alloc(x->nr, sizeof(*x->reps));
+    x->nr = 0;
+    for (size_t d = 0; d < x->set->n; d++) {
+        const struct demand *dm = &x->set->d[d];
+        struct mp_rep r = mp_rep_of(gpu, dm);
+
+        r.demand = (unsigned)d;
+        for (unsigned j = 0; j < gpu->n_profiles; j++) {
+            const struct mig_profile_spec *p = &gpu->profiles[j];
+
+            if (!mp_holds(p, &r) || mp_mslices(p) == 0)
+                continue;
+            if (r.min_mslices == 0 || mp_mslices(p) < r.min_mslices)
+                r.min_mslices = mp_mslices(p);
+            if (r.min_gslices == 0 || p->gslices < r.min_gslices)
+                r.min_gslices = p->gslices;
+        }
+        for (unsigned k = 0; k < dm->replicas; k++) {
+            r.replica = k;
+            x->reps[x->nr++] = r;
+        }
+    }
+}
+
+static void mp_ctx_release(struct mp_ctx *x)
+{
+    free(x->reps);
+    mp_cands_release(&x->cands);
+}
+
+/* The largest profile by memory (then SMs), and by SMs (then memory). */
+static void mp_largest(const struct mig_gpu *gpu, const struct mig_profile_spec **by_mem,
+                       const struct mig_profile_spec **by_sms)
+{
+    *by_mem = *by_sms = NULL;
+    for (unsigned j = 0; j < gpu->n_profiles; j++) {
+        const struct mig_profile_spec *p = &gpu->profiles[j];
+
+        if (*by_mem == NULL || p->mem_gib > (*by_mem)->mem_gib ||
+            (p->mem_gib == (*by_mem)->mem_gib && p->sms > (*by_mem)->sms))
+            *by_mem = p;
+        if (*by_sms == NULL || p->sms > (*by_sms)->sms ||
+            (p->sms == (*by_sms)->sms && p->mem_gib > (*by_sms)->mem_gib))
+            *by_sms = p;
+    }
+}
+
+/* MIG_PLAN_TOO_BIG in words: the first demand no instance holds. */
+static void mp_why_too_big(const struct mp_ctx *x, struct mig_plan *plan, size_t first, size_t more)
+{
+    const struct mig_gpu *gpu = x->gpu;
+    const struct demand *d = &x->set->d[first];
+    const struct mig_profile_spec *big_mem, *big_sms;
+    unsigned sms = demand_sms_needed(d, gpu->sms);
+
+    mp_largest(gpu, &big_mem, &big_sms);
+    if (big_mem == NULL) {
+        mp_add(plan->why, sizeof(plan->why), "%s has no MIG profiles in the catalog", gpu->model);
+    } else if (d->mem_gib > big_mem->mem_gib) {
+        mp_add(plan->why, sizeof(plan->why),
+               "'%s' needs %g GiB per replica; the largest GPU instance of %s, %s, has %g GiB",
+               d->name, d->mem_gib, gpu->model, big_mem->name, big_mem->mem_gib);
+    } else if (d->min_fraction > 0.0 && gpu->sms == 0) {
+        mp_add(plan->why, sizeof(plan->why),
+               "'%s' asks for %g%% of the SMs of %s, which the catalog does not know", d->name,
+               d->min_fraction * 100.0, gpu->model);
+    } else if (sms > big_sms->sms) {
+        mp_add(plan->why, sizeof(plan->why),
+               "'%s' needs %u SMs per replica; the largest GPU instance of %s, %s, has %u", d->name,
+               sms, gpu->model, big_sms->name, big_sms->sms);
+    } else {
+        mp_add(plan->why, sizeof(plan->why),
+               "'%s' needs %g GiB and %u SMs per replica; no GPU instance of %s is known to "
+               "have both",
+               d->name, d->mem_gib, sms, gpu->model);
+    }
+    if (more > 0)
+        mp_add(plan->why, sizeof(plan->why), "; %zu more model%s too big as well", more,
+               more == 1 ? " is" : "s are");
+}
+
+/* MIG_PLAN_NO_ROOM in words: the smallest instance for each replica, and what stops them. */
+static void mp_why_no_room(const struct mp_ctx *x, struct mig_plan *plan)
+{
+    const struct mig_gpu *gpu = x->gpu;
+    struct mig_layout l = {.gpu = gpu};
+    unsigned mslices = 0, gslices = 0;
+    char name[160], why[256];
+
+    for (size_t k = 0; k < x->nr && l.n < MIG_MAX_INSTANCES; k++) {
+        const struct mp_rep *r = &x->reps[k];
+        unsigned best = gpu->n_profiles;
+
+        for (unsigned j = 0; j < gpu->n_profiles; j++) {
+            const struct mig_profile_spec *p = &gpu->profiles[j], *b;
+
+            if (!mp_holds(p, r) || mp_mslices(p) == 0 || p->media_ext)
+                continue;
+            if (best == gpu->n_profiles) {
+                best = j;
+                continue;
+            }
+            b = &gpu->profiles[best];
+            if (mp_mslices(p) < mp_mslices(b) ||
+                (mp_mslices(p) == mp_mslices(b) &&
+                 (p->gslices < b->gslices ||
+                  (p->gslices == b->gslices && p->mem_gib < b->mem_gib))))
+                best = j;
+        }
+        if (best == gpu->n_profiles)
+            continue;
+        l.prof[l.n++] = best;
+        mslices += mp_mslices(&gpu->profiles[best]);
+        gslices += gpu->profiles[best].gslices;
+    }
+    mig_layout_name(&l, name, sizeof(name));
+    if (mslices > gpu->mem_slices || gslices > gpu->compute_slices) {
+        mp_add(plan->why, sizeof(plan->why),
+               "the smallest GPU instances that hold them, %s, need %u memory slices and %u "
+               "compute slices; %s has %u and %u",
+               name, mslices, gslices, gpu->model, gpu->mem_slices, gpu->compute_slices);
+        return;
+    }
+    why[0] = '\0';
+    mig_check_layout(&l, why, sizeof(why));
+    mp_add(plan->why, sizeof(plan->why),
+           "the smallest GPU instances that hold them, %s, take %u of %s's %u memory slices and "
+           "%u of its %u compute slices but do not fit together: %s",
+           name, mslices, gpu->model, gpu->mem_slices, gslices, gpu->compute_slices, why);
+}
+
+/* a. Other catalog GPUs that take every replica, one per instance. */
+static void mp_other_gpus(const struct mp_ctx *x, struct mig_plan *plan)
+{
+    size_t n_cat = 0;
+    const struct mig_gpu *cat = mig_catalog(&n_cat);
+    size_t *idx;
+
+    if (x->nr > MIG_MAX_INSTANCES)
+        return;
+    idx = mp_alloc(x->nr, sizeof(*idx));
+    for (size_t k = 0; k < x->nr; k++)
+        idx[k] = k;
+    for (size_t g = 0; g < n_cat && plan->n_other < MIG_PLAN_MAX_OTHER; g++) {
+        struct mp_ctx y = {.gpu = &cat[g], .set = x->set};
+        unsigned inst[MIG_MAX_INSTANCES];
+        struct mig_plan_other o = {.gpu = &cat[g]};
+        size_t at;
+
+        if (&cat[g] == x->gpu || cat[g].n_profiles > MIG_MAX_PROFILES)
+            continue;
+        mp_reps_init(&y);
+        mp_cands_init(&y.cands, y.gpu);
+        if (mp_one_each(&y.cands, y.reps, idx, y.nr, &o.layout, inst)) {
+            mig_layout_usage(&o.layout, &o.usage);
+            // Smallest GPU first, catalog order among equals.
+            at = plan->n_other;
+            while (at > 0 && plan->other[at - 1].gpu->mem_gib > o.gpu->mem_gib) {
+                plan->other[at] = plan->other[at - 1];
+                at--;
+            }
+            plan->other[at] = o;
+            plan->n_other++;
+        }
+        mp_ctx_release(&y);
+    }
+    free(idx);
+}
+
+/* Largest first: memory slices, then GiB, then SMs; input order among equals. */
+static int mp_rep_cmp(const struct mp_rep *a, const struct mp_rep *b)
+{
+    if (a->min_mslices != b->min_mslices)
+        return a->min_mslices > b->min_mslices ? -1 : 1;
+    if (a->mem != b->mem)
+        return a->mem > b->mem ? -1 : 1;
+    if (a->sms != b->sms)
+        return a->sms > b->sms ? -1 : 1;
+    return 0;
+}
+
+/* 0..nr-1, largest replica first, input order among equals (a stable insertion sort: at most
+ * 1024 replicas). Freed by the caller. */
+static size_t *mp_largest_first(const struct mp_rep *reps, size_t nr)
+{
+    size_t *idx = mp_alloc(nr, sizeof(*idx));
+
+    for (size_t k = 0; k < nr; k++) {
+        size_t j = k;
+
+        while (j > 0 && mp_rep_cmp(&reps[idx[j - 1]], &reps[k]) > 0) {
+            idx[j] = idx[j - 1];
+            j--;
+        }
+        idx[j] = k;
+    }
+    return idx;
+}
+
+struct mp_bin {
+    size_t n;
+    size_t rep[MIG_MAX_INSTANCES];
+    unsigned mslices, gslices; /* fewest the replicas need: a bound, not the layout's */
+};
+
+/* b. GPUs of this model, first-fit decreasing. */
+static void mp_multi(const struct mp_ctx *x, struct mig_plan *plan)
+{
+    const struct mig_gpu *gpu = x->gpu;
+    struct mp_bin *bins;
+    size_t *order, nb = 0, mslices = 0, gslices = 0;
+
+    for (size_t k = 0; k < x->nr; k++) {
+        if (x->reps[k].min_mslices == 0)
+            return; // too big for any instance: no number of GPUs helps
+        mslices += x->reps[k].min_mslices;
+        gslices += x->reps[k].min_gslices;
+    }
+    if (x->cands.max_n == 0 || gpu->mem_slices == 0 || gpu->compute_slices == 0)
+        return;
+    plan->multi.lower_bound = (x->nr + x->cands.max_n - 1) / x->cands.max_n;
+    if ((mslices + gpu->mem_slices - 1) / gpu->mem_slices > plan->multi.lower_bound)
+        plan->multi.lower_bound = (mslices + gpu->mem_slices - 1) / gpu->mem_slices;
+    if ((gslices + gpu->compute_slices - 1) / gpu->compute_slices > plan->multi.lower_bound)
+        plan->multi.lower_bound = (gslices + gpu->compute_slices - 1) / gpu->compute_slices;
+
+    order = mp_largest_first(x->reps, x->nr);
+    bins = mp_alloc(x->nr, sizeof(*bins));
+    for (size_t k = 0; k < x->nr; k++) {
+        const struct mp_rep *r = &x->reps[order[k]];
+        size_t b = 0;
+
+        for (; b < nb; b++) {
+            struct mp_bin *bin = &bins[b];
+            struct mig_layout l;
+            unsigned inst[MIG_MAX_INSTANCES];
+
+            if (bin->n + 1 > x->cands.max_n || bin->mslices + r->min_mslices > gpu->mem_slices ||
+                bin->gslices + r->min_gslices > gpu->compute_slices)
+                continue;
+            bin->rep[bin->n] = order[k];
+            if (mp_one_each(&x->cands, x->reps, bin->rep, bin->n + 1, &l, inst))
+                break;
+        }
+        if (b == nb)
+            nb++;
+        bins[b].rep[bins[b].n++] = order[k];
+        bins[b].mslices += r->min_mslices;
+        bins[b].gslices += r->min_gslices;
+    }
+    plan->multi.k = nb;
+    plan->multi.minimal = nb == plan->multi.lower_bound;
+    for (size_t b = 0; b < nb; b++) {
+        unsigned inst[MIG_MAX_INSTANCES];
+
+        // A bin of one always fits (the replica's own smallest profile), and a bin only grew
+        // when its replicas fitted together.
+        if (!mp_one_each(&x->cands, x->reps, bins[b].rep, bins[b].n, &plan->multi.layouts[b], inst))
+            continue;
+        for (size_t i = 0; i < bins[b].n; i++) {
+            const struct mp_rep *r = &x->reps[bins[b].rep[i]];
+
+            plan->multi.items[bins[b].rep[i]] = (struct mig_plan_item){.demand = r->demand,
+                                                                       .replica = r->replica,
+                                                                       .gpu = (unsigned)b,
+                                                                       .instance = inst[i]};
+        }
+    }
+    free(bins);
+    free(order);
+}
+
+/* c. MPS inside MIG slices. */
+static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
+{
+    const struct mig_gpu *gpu = x->gpu;
+    struct mp_pack *p;
+    size_t *order;
+    double need_mem = 0, most_mem = 0;
+    unsigned need_sms = 0, most = 0, most_sms = 0;
+    unsigned long spent = 0;
+    bool holdable = true;
+
+    for (size_t k = 0; k < x->nr; k++) {
+        need_mem += x->reps[k].mem;
+        need_sms += x->reps[k].sms;
+        holdable = holdable && x->reps[k].min_mslices > 0;
+    }
+    for (size_t k = 0; k < x->cands.n; k++) {
+        const struct mp_cand *c = &x->cands.c[k];
+
+        most = c->clients > most ? c->clients : most;
+        most_mem = c->mem > most_mem ? c->mem : most_mem;
+        most_sms = c->sms > most_sms ? c->sms : most_sms;
+    }
+    if (!holdable) {
+        mp_add(plan->mps.why, sizeof(plan->mps.why),
+               "no GPU instance of %s holds a replica of every model", gpu->model);
+        return;
+    }
+    if (x->nr > most) {
+        mp_add(plan->mps.why, sizeof(plan->mps.why),
+               "%zu replicas: more than the %u MPS clients any layout of %s takes (48 per GPU, "
+               "CUDA <= 13.0, in proportion to each instance's compute slices)",
+               x->nr, most, gpu->model);
+        return;
+    }
+    if (need_mem > most_mem + MP_EPS) {
+        mp_add(plan->mps.why, sizeof(plan->mps.why),
+               "%g GiB in all: more than any layout of %s holds (%g GiB)", need_mem, gpu->model,
+               most_mem);
+        return;
+    }
+    if (need_sms > most_sms) {
+        mp_add(plan->mps.why, sizeof(plan->mps.why),
+               "%u SMs in all: more than any layout of %s has (%u)", need_sms, gpu->model,
+               most_sms);
+        return;
+    }
+    order = mp_largest_first(x->reps, x->nr);
+    p = mp_alloc(1, sizeof(*p));
+    p->gpu = gpu;
+    p->reps = x->reps;
+    p->order = order;
+    p->nr = x->nr;
+    p->rest_mem[x->nr] = 0;
+    for (size_t k = x->nr; k-- > 0;) {
+        const struct mp_rep *r = &x->reps[order[k]];
+        bool last = k + 1 == x->nr;
+
+        p->rest_mem[k] = p->rest_mem[k + 1] + r->mem;
+        p->rest_min_mem[k] =
+            last || r->mem < p->rest_min_mem[k + 1] ? r->mem : p->rest_min_mem[k + 1];
+        p->rest_min_sms[k] =
+            last || r->sms < p->rest_min_sms[k + 1] ? r->sms : p->rest_min_sms[k + 1];
+    }
+    for (size_t c = 0; c < x->cands.n && !plan->mps.fits; c++) {
+        const struct mp_cand *cand = x->cands.by_mps[c];
+        struct mig_layout l;
+        bool each = true;
+        unsigned sms_known = 0;
+
+        if (cand->n > x->nr || cand->clients < x->nr || cand->mem + MP_EPS < need_mem)
+            continue;
+        for (unsigned i = 0; i < cand->n; i++)
+            sms_known += gpu->profiles[cand->prof[i]].sms;
+        if (sms_known < need_sms)
+            continue;
+        // Every replica must fit some instance on its own, and every instance some replica.
+        for (size_t k = 0; k < x->nr && each; k++) {
+            bool any = false;
+
+            for (unsigned i = 0; i < cand->n && !any; i++)
+                any = mp_holds(&gpu->profiles[cand->prof[i]], &x->reps[k]);
+            each = any;
+        }
+        for (unsigned i = 0; i < cand->n && each; i++) {
+            bool any = false;
+
+            for (size_t k = 0; k < x->nr && !any; k++)
+                any = mp_holds(&gpu->profiles[cand->prof[i]], &x->reps[k]);
+            each = any;
+        }
+        if (!each)
+            continue;
+        mp_place(&x->cands, cand, &l);
+        p->l = &l;
+        for (unsigned i = 0; i < l.n; i++) {
+            const struct mig_profile_spec *s = &gpu->profiles[l.prof[i]];
+
+            p->mem[i] = s->mem_gib;
+            p->sms[i] = s->sms;
+            p->clients[i] = p->limit[i] = mig_plan_mps_clients(gpu, s);
+        }
+        p->nodes = 0;
+        p->budget = MP_BUDGET_LAYOUT;
+        if (spent + p->budget > MP_BUDGET_TOTAL) {
+            plan->mps.cut = true;
+            break;
+        }
+        if (mp_pack_from(p, 0)) {
+            plan->mps.fits = true;
+            plan->mps.layout = l;
+            mig_layout_usage(&l, &plan->mps.usage);
+            for (unsigned i = 0; i < l.n; i++)
+                plan->mps.groups[i].client_limit =
+                    mig_plan_mps_clients(gpu, &gpu->profiles[l.prof[i]]);
+            for (size_t k = 0; k < x->nr; k++) {
+                const struct mp_rep *r = &x->reps[order[k]];
+                struct mig_plan_group *g = &plan->mps.groups[p->inst[k]];
+
+                g->clients++;
+                g->mem_gib += r->mem;
+                g->sms += r->sms;
+                plan->mps.items[order[k]] = (struct mig_plan_item){
+                    .demand = r->demand, .replica = r->replica, .instance = p->inst[k]};
+            }
+        }
+        spent += p->nodes;
+        plan->mps.cut = plan->mps.cut || p->cut;
+        p->cut = false;
+    }
+    if (!plan->mps.fits)
+        mp_add(plan->mps.why, sizeof(plan->mps.why),
+               "%s: no layout groups them within each instance's memory, SMs and MPS client "
+               "limit%s",
+               gpu->model, plan->mps.cut ? " (the search stopped early)" : "");
+    free(p);
+    free(order);
+}
+
+/* d. MPS on the whole GPU. */
+static void mp_mps_gpu(const struct mp_ctx *x, struct mig_plan *plan)
+{
+    const struct mig_gpu *gpu = x->gpu;
+    bool unknown = false;
+
+    plan->mps_gpu.clients = (unsigned)x->nr;
+    plan->mps_gpu.client_limit = MIG_PLAN_MPS_CLIENTS;
+    plan->mps_gpu.gpu_mem_gib = gpu->mem_gib;
+    plan->mps_gpu.gpu_sms = gpu->sms;
+    for (size_t k = 0; k < x->nr; k++) {
+        plan->mps_gpu.mem_gib += x->reps[k].mem;
+        plan->mps_gpu.sms += x->reps[k].sms;
+        unknown = unknown || x->reps[k].sms_unknown;
+    }
+    if (x->nr > MIG_PLAN_MPS_CLIENTS)
+        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
+               "%zu clients: more than the %d one MPS server takes (CUDA <= 13.0)", x->nr,
+               MIG_PLAN_MPS_CLIENTS);
+    else if (plan->mps_gpu.mem_gib > gpu->mem_gib + MP_EPS)
+        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why), "%g GiB in all: more than %s's %g GiB",
+               plan->mps_gpu.mem_gib, gpu->model, gpu->mem_gib);
+    else if (unknown || (plan->mps_gpu.sms > 0 && gpu->sms == 0))
+        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
+               "the catalog does not know %s's SMs, which the SM floors need", gpu->model);
+    else if (plan->mps_gpu.sms > gpu->sms)
+        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why), "%u SMs in all: more than %s's %u",
+               plan->mps_gpu.sms, gpu->model, gpu->sms);
+    else
+        plan->mps_gpu.fits = true;
+}
+
+int mig_plan_solve(struct error *err, const struct mig_gpu *gpu, const struct demand_set *set,
+                   struct mig_plan *plan)
+{
+    struct mp_ctx x = {.gpu = gpu, .set = set};
+    size_t *idx = NULL, too_big = 0, first_big = 0;
+    unsigned inst[MIG_MAX_INSTANCES];
+
+    memset(plan, 0, sizeof(*plan));
+    plan->gpu = gpu;
+    if (set->n == 0)
+        return error_set(err, ERR_INVALID, "no demands to plan");
+    if (set->n > PLAN_MAX_DEMANDS || demand_replicas(set) > PLAN_MAX_REPLICAS)
+        return error_set(err, ERR_INVALID, "more than %d demands or %d replicas to plan",
+                         PLAN_MAX_DEMANDS, PLAN_MAX_REPLICAS);
+    if (gpu->n_profiles == 0 || gpu->n_profiles > MIG_MAX_PROFILES)
+        return error_set(err, ERR_INVALID, "%s: no usable MIG profiles in the catalog", gpu->model);
+    mp_reps_init(&x);
+    mp_cands_init(&x.cands, gpu);
+    plan->replicas = x.nr;
+
+    for (size_t d = 0; d < set->n; d++) {
+        bool held = false;
+
+        for (unsigned j = 0; j < gpu->n_profiles && !held; j++)
+            held = mig_plan_holds(gpu, &gpu->profiles[j], &set->d[d]) &&
+                   mp_mslices(&gpu->profiles[j]) > 0;
+        if (!held && too_big++ == 0)
+            first_big = d;
+    }
+    idx = mp_alloc(x.nr, sizeof(*idx));
+    for (size_t k = 0; k < x.nr; k++)
+        idx[k] = k;
+    if (too_big == 0 && mp_one_each(&x.cands, x.reps, idx, x.nr, &plan->layout, inst)) {
+        plan->fits = true;
+        plan->reason = MIG_PLAN_FITS;
+        mig_layout_usage(&plan->layout, &plan->usage);
+        plan->free_mem_slices = gpu->mem_slices - plan->usage.mem_slices;
+        for (unsigned i = 0; i < plan->layout.n; i++)
+            plan->media_ext = plan->media_ext || gpu->profiles[plan->layout.prof[i]].media_ext;
+        plan->n_items = x.nr;
+        for (size_t k = 0; k < x.nr; k++)
+            plan->items[k] = (struct mig_plan_item){
+                .demand = x.reps[k].demand, .replica = x.reps[k].replica, .instance = inst[k]};
+        goto done;
+    }
+
+    if (too_big > 0) {
+        plan->reason = MIG_PLAN_TOO_BIG;
+        mp_why_too_big(&x, plan, first_big, too_big - 1);
+    } else if (x.nr > x.cands.max_n) {
+        plan->reason = MIG_PLAN_TOO_MANY;
+        mp_add(plan->why, sizeof(plan->why),
+               "%zu replicas need %zu GPU instances, one each; %s holds at most %u at once", x.nr,
+               x.nr, gpu->model, x.cands.max_n);
+    } else {
+        plan->reason = MIG_PLAN_NO_ROOM;
+        mp_why_no_room(&x, plan);
+    }
+    mp_other_gpus(&x, plan);
+    mp_multi(&x, plan);
+    mp_mps(&x, plan);
+    mp_mps_gpu(&x, plan);
+done:
+    free(idx);
+    mp_ctx_release(&x);
+    return 0;
+}

@@ -1,0 +1,136 @@
+/*
+ * libFuzzer harness for plan/demand: the same bytes through the command-line parser (as a
+ * string) and the YAML parser (by length, in a buffer of exactly that size so a read past
+ * the end is caught). Refusals must be git-style messages with the right code; whatever is
+ * accepted must keep every promise of demand.h. Small accepted sets are planned on one GPU
+ * too, so the planner meets inputs no one wrote by hand.
+ */
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "mig/catalog.h"
+#include "plan/demand.h"
+#include "plan/mig_plan.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_require(int ok, const char *why, const char *msg)
+{
+    if (ok)
+        return;
+    fprintf(stderr, "fuzz_demand: %s (message '%s')\n", why, msg);
+    abort();
+}
+
+static void fuzz_check_refusal(const struct error *err, int code, const struct demand_set *set)
+{
+    size_t len = strnlen(err->msg, sizeof(err->msg));
+
+    fuzz_require(err->code == code, "refusal has the wrong code", err->msg);
+    fuzz_require(len > 0 && len < sizeof(err->msg) - 1, "message empty or cut", err->msg);
+    fuzz_require(err->msg[0] >= 'a' && err->msg[0] <= 'z', "message starts uppercase", err->msg);
+    fuzz_require(err->msg[len - 1] != '.', "message ends in a full stop", err->msg);
+    for (size_t i = 0; i < len; i++)
+        fuzz_require(err->msg[i] >= 0x20 && err->msg[i] < 0x7f, "control byte in message",
+                     err->msg);
+    fuzz_require(set->n == 0, "demands left after a refusal", err->msg);
+}
+
+static int fuzz_name_ok(const char *s)
+{
+    size_t len = strnlen(s, DEMAND_NAME_MAX);
+
+    if (len == 0 || len >= DEMAND_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+
+        if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+            return 0;
+    }
+    return 1;
+}
+
+static void fuzz_check_set(const struct demand_set *set)
+{
+    size_t total = 0;
+
+    fuzz_require(set->n >= 1 && set->n <= PLAN_MAX_DEMANDS, "accepted set size", "");
+    for (size_t i = 0; i < set->n; i++) {
+        const struct demand *d = &set->d[i];
+
+        fuzz_require(fuzz_name_ok(d->name), "accepted name", d->name);
+        fuzz_require(isfinite(d->mem_gib) && d->mem_gib > 0 && d->mem_gib <= DEMAND_MAX_MEM_GIB,
+                     "accepted memory", d->name);
+        fuzz_require(d->min_sms <= DEMAND_MAX_SMS, "accepted SMs", d->name);
+        fuzz_require(isfinite(d->min_fraction) && d->min_fraction >= 0 && d->min_fraction <= 1,
+                     "accepted share", d->name);
+        fuzz_require(d->min_sms == 0 || d->min_fraction == 0, "both SMs and share", d->name);
+        fuzz_require(d->replicas >= 1, "accepted replicas", d->name);
+        for (size_t j = 0; j < i; j++)
+            fuzz_require(strcmp(set->d[j].name, d->name) != 0, "duplicate name", d->name);
+        total += d->replicas;
+    }
+    fuzz_require(total == demand_replicas(set) && total <= PLAN_MAX_REPLICAS,
+                 "accepted replicas in all", "");
+}
+
+/* A small accepted set, planned: a fit holds every replica; a refusal says why. */
+static void fuzz_plan(const struct demand_set *set)
+{
+    static struct mig_plan plan; /* about 140 KiB: off the stack */
+    const struct mig_gpu *gpu = mig_gpu_find("H100-80GB");
+    struct error err = {0};
+
+    if (gpu == NULL || demand_replicas(set) > 12)
+        return;
+    fuzz_require(mig_plan_solve(&err, gpu, set, &plan) == 0, "plan refused", err.msg);
+    if (plan.fits) {
+        fuzz_require(plan.n_items == plan.replicas && plan.layout.n == plan.replicas,
+                     "a fit without every replica", "");
+    } else {
+        fuzz_require(plan.why[0] != '\0', "no reason given", "");
+        fuzz_require(plan.multi.k == 0 || plan.multi.k >= plan.multi.lower_bound,
+                     "fewer GPUs than the bound", plan.why);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct demand_set set; /* about 22 KiB */
+    struct error err = {0};
+    char *s = malloc(size + 1);
+    char *exact = malloc(size ? size : 1);
+
+    if (s == NULL || exact == NULL) {
+        free(s);
+        free(exact);
+        return 0;
+    }
+    memcpy(s, data, size);
+    s[size] = '\0';
+    memcpy(exact, data, size);
+
+    if (demand_parse_inline(&err, s, &set) == 0) {
+        fuzz_check_set(&set);
+        fuzz_plan(&set);
+    } else {
+        fuzz_check_refusal(&err, ERR_USAGE, &set);
+    }
+    error_clear(&err);
+    if (demand_load_yaml_buf(&err, exact, size, "fuzz.yaml", &set) == 0) {
+        fuzz_check_set(&set);
+        fuzz_plan(&set);
+    } else {
+        fuzz_check_refusal(&err, ERR_INVALID, &set);
+    }
+    free(exact);
+    free(s);
+    return 0;
+}

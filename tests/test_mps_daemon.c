@@ -1,0 +1,965 @@
+/*
+ * Unit tests for gpu/mps_daemon: the real lifecycle code driven against a shell-script
+ * nvidia-cuda-mps-control first on PATH. The fake's `-d` starts a background sh loop (the
+ * "daemon") that writes nvidia-cuda-mps-control.pid into CUDA_MPS_PIPE_DIRECTORY, creates the
+ * control FIFO, forks a `sleep` as its "server", and exits when the fake client leaves a `quit`
+ * file. Every command a live daemon received is appended to root/commands; every process the
+ * fakes start is appended to root/pids, which teardown checks. $XDG_RUNTIME_DIR is root/run,
+ * so private directories land where teardown can see them.
+ */
+#include "gpu/mps_daemon.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/error.h"
+
+#define CLIENT "nvidia-cuda-mps-control"
+
+/*
+ * $FAKE_MPS_MODE holds words: fail_start (`-d` exits 1), hang_start (`-d` never returns), mute (the
+ * client never answers), deaf (the daemon ignores quit), ignore_term (the daemon and its server
+ * ignore SIGTERM), bad_set, bad_mem (set_default_active_thread_percentage,
+ * set_default_device_pinned_mem_limit are ignored). As the real daemon does, every command it got
+ * exits 0, a set percentage prints the value in force, and a memory limit reads back in whole G
+ * from 1 GiB up.
+ */
+#define FAKE_CLIENT                                                                                \
+    "R=\"$FAKE_MPS_ROOT\"\n"                                                                       \
+    "D=\"${CUDA_MPS_PIPE_DIRECTORY:-/tmp/nvidia-mps}\"\n"                                          \
+    "has() { case \" $FAKE_MPS_MODE \" in *\" $1 \"*) return 0;; esac; return 1; }\n"              \
+    "if [ \"$1\" = -d ]; then\n"                                                                   \
+    "    echo \"-d pipe=$CUDA_MPS_PIPE_DIRECTORY log=$CUDA_MPS_LOG_DIRECTORY\" >> "                \
+    "\"$R/commands\"\n"                                                                            \
+    "    if has fail_start; then\n"                                                                \
+    "        echo 'An instance of this daemon is already running' >&2; exit 1\n"                   \
+    "    fi\n"                                                                                     \
+    "    has hang_start && { echo $$ >> \"$R/pids\"; exec sleep 30; }\n"                           \
+    "    mkdir -p \"$D\" || exit 1\n"                                                              \
+    "    sh \"$R/bin/fake-daemon\" \"$D\" </dev/null >/dev/null 2>&1 &\n"                          \
+    "    exit 0\n"                                                                                 \
+    "fi\n"                                                                                         \
+    "read -r cmd\n"                                                                                \
+    "pid=$(cat \"$D/nvidia-cuda-mps-control.pid\" 2>/dev/null)\n"                                  \
+    "if [ -z \"$pid\" ] || ! kill -0 \"$pid\" 2>/dev/null; then\n"                                 \
+    "    echo 'Cannot find MPS control daemon process'; exit 1\n"                                  \
+    "fi\n"                                                                                         \
+    "echo \"$cmd\" >> \"$R/commands\"\n"                                                           \
+    "has mute && exec sleep 30\n"                                                                  \
+    "case \"$cmd\" in\n"                                                                           \
+    "get_server_list) cat \"$D/servers\" ;;\n"                                                     \
+    "get_default_active_thread_percentage) cat \"$D/pct\" 2>/dev/null || echo 100.0 ;;\n"          \
+    "'set_default_active_thread_percentage '*)\n"                                                  \
+    "    has bad_set || echo \"${cmd#* }.0\" > \"$D/pct\"\n"                                       \
+    "    cat \"$D/pct\" 2>/dev/null || echo 100.0 ;;\n"                                            \
+    "'set_default_device_pinned_mem_limit '*)\n"                                                   \
+    "    has bad_mem || { set -- $cmd; echo \"$3\" > \"$D/mem.$2\"; } ;;\n"                        \
+    "'get_default_device_pinned_mem_limit '*)\n"                                                   \
+    "    v=$(cat \"$D/mem.${cmd#* }\" 2>/dev/null) || exit 0\n"                                    \
+    "    n=${v%?}; [ \"${v#\"$n\"}\" = G ] && n=$((n * 1024))\n"                                   \
+    "    if [ $n -ge 1024 ]; then echo $((n / 1024))G; else echo ${n}M; fi ;;\n"                   \
+    "quit) touch \"$D/quit\" ;;\n"                                                                 \
+    "*) echo 'Unknown command'; exit 1 ;;\n"                                                       \
+    "esac\n"
+
+#define FAKE_DAEMON                                                                                \
+    "D=$1\n"                                                                                       \
+    "has() { case \" $FAKE_MPS_MODE \" in *\" $1 \"*) return 0;; esac; return 1; }\n"              \
+    "has ignore_term && trap '' TERM\n"                                                            \
+    "echo $$ >> \"$FAKE_MPS_ROOT/pids\"\n"                                                         \
+    "sleep 1000 &\n"                                                                               \
+    "srv=$!\n"                                                                                     \
+    "has ignore_term || trap 'kill $srv; exit 0' TERM\n"                                           \
+    "echo $srv >> \"$FAKE_MPS_ROOT/pids\"\n"                                                       \
+    "echo $srv > \"$D/servers\"\n"                                                                 \
+    "has no_control || [ -p \"$D/control\" ] || mkfifo \"$D/control\"\n"                           \
+    "echo $$ > \"$D/pid.tmp\" && mv \"$D/pid.tmp\" \"$D/nvidia-cuda-mps-control.pid\"\n"           \
+    "while :; do\n"                                                                                \
+    "    if [ -e \"$D/quit\" ] && ! has deaf; then\n"                                              \
+    "        rm -f \"$D/quit\" \"$D/nvidia-cuda-mps-control.pid\"; kill $srv; exit 0\n"            \
+    "    fi\n"                                                                                     \
+    "    sleep 0.01\n"                                                                             \
+    "done\n"
+
+/* One temporary tree per test: root/{bin,run,pipes,logs,empty}. */
+static struct {
+    char root[64];
+    char bin[96];   /* the fake client and daemon; first on PATH */
+    char run[96];   /* $XDG_RUNTIME_DIR: private directories go here */
+    char pipes[96]; /* a pipe directory the "user" gives */
+    char logs[96];  /* a log directory the "user" gives */
+    char empty[96]; /* a PATH with no client on it */
+    char *saved[6];
+    int open_fds;
+} sb;
+
+static const char *const saved_names[6] = {
+    "PATH",          "XDG_RUNTIME_DIR", "CUDA_MPS_PIPE_DIRECTORY", "CUDA_MPS_LOG_DIRECTORY",
+    "FAKE_MPS_ROOT", "FAKE_MPS_MODE",
+};
+
+static char *dup_env(const char *name)
+{
+    const char *v = getenv(name);
+    char *copy;
+
+    if (v == NULL)
+        return NULL;
+    copy = malloc(strlen(v) + 1);
+    if (copy != NULL)
+        memcpy(copy, v, strlen(v) + 1);
+    return copy;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void path_in(char *dst, size_t size, const char *name)
+{
+    snprintf(dst, size, "%s/%s", sb.root, name);
+}
+
+static bool exists(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0;
+}
+
+static int write_file(const char *path, const char *text, mode_t mode)
+{
+    size_t len = strlen(text);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+    if (fd < 0)
+        return -1;
+    if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0) {
+        close(fd);
+        return -1;
+    }
+    return close(fd);
+}
+
+/* Reads a whole (small) file; "" when missing. */
+static void read_text(const char *path, char *buf, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    size_t n = 0;
+
+    if (f != NULL) {
+        n = fread(buf, 1, size - 1, f);
+        fclose(f);
+    }
+    buf[n] = '\0';
+}
+
+static void commands(char *buf, size_t size)
+{
+    char path[128];
+
+    path_in(path, sizeof(path), "commands");
+    read_text(path, buf, size);
+}
+
+static int remove_tree(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+    int rc = 0;
+
+    if (lstat(path, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlink(path);
+    d = opendir(path);
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL) {
+        char child[512];
+
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
+        if (remove_tree(child) < 0)
+            rc = -1;
+    }
+    closedir(d);
+    return rmdir(path) < 0 ? -1 : rc;
+}
+
+/* Entries in a directory other than . and ..; -1 when it cannot be read. */
+static int count_entries(const char *path, char *first, size_t size)
+{
+    struct dirent *e;
+    int n = 0;
+    DIR *d = opendir(path);
+
+    if (d == NULL)
+        return -1;
+    while ((e = readdir(d)) != NULL)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            if (n++ == 0 && first != NULL)
+                snprintf(first, size, "%s", e->d_name);
+        }
+    closedir(d);
+    return n;
+}
+
+static int count_open_fds(void)
+{
+    int n = 0;
+
+    for (int fd = 0; fd < 1024; fd++)
+        if (fcntl(fd, F_GETFD) != -1)
+            n++;
+    return n;
+}
+
+/* Alive: the pid exists and is not a zombie (the fakes are not our children). */
+static bool alive(long pid)
+{
+    char path[64], buf[512];
+    const char *p;
+
+    if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+        return false;
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    read_text(path, buf, sizeof(buf));
+    p = strrchr(buf, ')');
+    return !(p != NULL && (p[2] == 'Z' || p[2] == 'X'));
+}
+
+/* The pids the fakes recorded: the daemon first, then its server. */
+static size_t fake_pids(long *pids, size_t max)
+{
+    char path[128];
+    size_t n = 0;
+    FILE *f;
+
+    path_in(path, sizeof(path), "pids");
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    while (n < max && fscanf(f, "%ld", &pids[n]) == 1)
+        n++;
+    fclose(f);
+    return n;
+}
+
+static size_t count_alive_fakes(void)
+{
+    long pids[16];
+    size_t n = fake_pids(pids, 16), left = 0;
+
+    for (size_t i = 0; i < n; i++)
+        left += alive(pids[i]);
+    return left;
+}
+
+static void set_mode(const char *mode)
+{
+    setenv("FAKE_MPS_MODE", mode, 1);
+}
+
+static int setup(void **state)
+{
+    char path[128], new_path[4096];
+
+    (void)state;
+    memset(&sb, 0, sizeof(sb));
+    snprintf(sb.root, sizeof(sb.root), "/tmp/gpushare-mpsd-test-XXXXXX");
+    if (mkdtemp(sb.root) == NULL)
+        return -1;
+    path_in(sb.bin, sizeof(sb.bin), "bin");
+    path_in(sb.run, sizeof(sb.run), "run");
+    path_in(sb.pipes, sizeof(sb.pipes), "pipes");
+    path_in(sb.logs, sizeof(sb.logs), "logs");
+    path_in(sb.empty, sizeof(sb.empty), "empty");
+    if (mkdir(sb.bin, 0755) < 0 || mkdir(sb.run, 0700) < 0 || mkdir(sb.pipes, 0755) < 0 ||
+        mkdir(sb.logs, 0755) < 0 || mkdir(sb.empty, 0755) < 0)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/" CLIENT, sb.bin);
+    if (write_file(path, "#!/bin/sh\n" FAKE_CLIENT, 0755) < 0)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/fake-daemon", sb.bin);
+    if (write_file(path, FAKE_DAEMON, 0644) < 0)
+        goto fail;
+
+    for (size_t i = 0; i < 6; i++)
+        sb.saved[i] = dup_env(saved_names[i]);
+    snprintf(new_path, sizeof(new_path), "%s:%s", sb.bin,
+             sb.saved[0] != NULL ? sb.saved[0] : "/usr/bin:/bin");
+    setenv("PATH", new_path, 1);
+    setenv("XDG_RUNTIME_DIR", sb.run, 1);
+    unsetenv("CUDA_MPS_PIPE_DIRECTORY");
+    unsetenv("CUDA_MPS_LOG_DIRECTORY");
+    setenv("FAKE_MPS_ROOT", sb.root, 1);
+    set_mode("");
+    sb.open_fds = count_open_fds();
+    return 0;
+fail:
+    remove_tree(sb.root);
+    return -1;
+}
+
+/* Leaves no process, zombie child, descriptor, directory or environment change behind. */
+static int teardown(void **state)
+{
+    long pids[16];
+    size_t n = fake_pids(pids, 16);
+    char first[256] = "";
+    int rc = 0, entries;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++)
+        if (alive(pids[i])) {
+            fprintf(stderr, "teardown: fake process %ld still running; killing it\n", pids[i]);
+            kill((pid_t)pids[i], SIGKILL);
+            rc = -1;
+        }
+    if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
+        fprintf(stderr, "teardown: an unreaped child is left\n");
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        rc = -1;
+    }
+    if (count_open_fds() != sb.open_fds) {
+        fprintf(stderr, "teardown: %d descriptors open, %d at setup\n", count_open_fds(),
+                sb.open_fds);
+        rc = -1;
+    }
+    entries = count_entries(sb.run, first, sizeof(first));
+    if (entries != 0) {
+        fprintf(stderr, "teardown: %d entries left in $XDG_RUNTIME_DIR, such as '%s'\n", entries,
+                first);
+        rc = -1;
+    }
+    for (size_t i = 0; i < 6; i++) {
+        if (sb.saved[i] != NULL)
+            setenv(saved_names[i], sb.saved[i], 1);
+        else
+            unsetenv(saved_names[i]);
+        free(sb.saved[i]);
+        sb.saved[i] = NULL;
+    }
+    if (remove_tree(sb.root) < 0 || exists(sb.root)) {
+        fprintf(stderr, "teardown: cannot remove '%s'\n", sb.root);
+        rc = -1;
+    }
+    return rc;
+}
+
+static void assert_mode_0700(const char *path)
+{
+    struct stat st;
+
+    assert_int_equal(lstat(path, &st), 0);
+    if (!S_ISDIR(st.st_mode) || (st.st_mode & 07777) != 0700)
+        fail_msg("'%s': mode %o, want a directory with 0700", path, (unsigned)st.st_mode);
+}
+
+/*
+ * The whole lifecycle with private directories: under $XDG_RUNTIME_DIR, 0700, named after the
+ * uid and pid; the daemon gets them in its environment; the settings are sent and read back;
+ * stop sends get_server_list and quit, waits for the daemon and its server, removes the
+ * directories; a second stop does nothing.
+ */
+static void test_start_stop_private(void **state)
+{
+    struct mps_daemon_opts o = {.active_thread_pct = 50,
+                                .pinned_mem_limit = "0=10G,GPU-4a1b=512M,1=1536m",
+                                .timeout_ms = 5000};
+    struct mps_daemon d;
+    struct error err = {0};
+    char prefix[128], want[2048], got[2048], root[256];
+    long pids[16];
+
+    (void)state;
+    if (mps_daemon_start(&err, &o, &d) != 0)
+        fail_msg("start: %s", err.msg);
+    snprintf(prefix, sizeof(prefix), "%s/gpushare-mps-%u-%ld-", sb.run, (unsigned)getuid(),
+             (long)getpid());
+    if (strncmp(d.root, prefix, strlen(prefix)) != 0 || strlen(d.root) != strlen(prefix) + 6)
+        fail_msg("root '%s', want '%sXXXXXX'", d.root, prefix);
+    snprintf(want, sizeof(want), "%s/pipe", d.root);
+    assert_string_equal(d.pipe_dir, want);
+    snprintf(want, sizeof(want), "%s/log", d.root);
+    assert_string_equal(d.log_dir, want);
+    assert_mode_0700(d.root);
+    assert_mode_0700(d.pipe_dir);
+    assert_mode_0700(d.log_dir);
+    assert_true(d.own_pipe_dir && d.own_log_dir && d.started && !d.reused);
+    assert_int_equal(fake_pids(pids, 16), 2);
+    assert_int_equal(d.daemon.pid, pids[0]);
+    assert_true(d.daemon.start > 0);
+    assert_true(alive(pids[0]) && alive(pids[1]));
+
+    // The variables a client needs, in this process, for the workers it forks.
+    assert_int_equal(mps_daemon_setenv(&err, &d), 0);
+    assert_string_equal(getenv("CUDA_MPS_PIPE_DIRECTORY"), d.pipe_dir);
+    assert_string_equal(getenv("CUDA_MPS_LOG_DIRECTORY"), d.log_dir);
+
+    snprintf(root, sizeof(root), "%s", d.root);
+    snprintf(want, sizeof(want),
+             "-d pipe=%s log=%s\n"
+             "get_default_active_thread_percentage\n"
+             "set_default_active_thread_percentage 50\n"
+             "get_default_active_thread_percentage\n"
+             "set_default_device_pinned_mem_limit 0 10G\n"
+             "get_default_device_pinned_mem_limit 0\n"
+             "set_default_device_pinned_mem_limit GPU-4a1b 512M\n"
+             "get_default_device_pinned_mem_limit GPU-4a1b\n"
+             "set_default_device_pinned_mem_limit 1 1536M\n"
+             "get_default_device_pinned_mem_limit 1\n"
+             "get_server_list\n"
+             "quit\n",
+             d.pipe_dir, d.log_dir);
+    if (mps_daemon_stop(&err, &d, 5000) != 0)
+        fail_msg("stop: %s", err.msg);
+    assert_int_equal(d.stopped, MPS_STOP_QUIT);
+    commands(got, sizeof(got));
+    assert_string_equal(got, want);
+    assert_false(exists(root));
+    assert_int_equal(count_alive_fakes(), 0);
+
+    // Idempotent.
+    assert_int_equal(mps_daemon_stop(&err, &d, 5000), 0);
+    assert_int_equal(d.stopped, MPS_STOP_NOTHING);
+}
+
+/* No usable $XDG_RUNTIME_DIR: /tmp. */
+static void test_private_dir_fallback(void **state)
+{
+    static const char *const xdg[] = {NULL, "", "relative/run", "/nonexistent/run",
+                                      "/a/path/that/is/much/too/long/for/mps/sockets/run"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(xdg) / sizeof(xdg[0]); i++) {
+        struct mps_daemon_opts o = {.timeout_ms = 5000};
+        struct mps_daemon d;
+        struct error err = {0};
+        char prefix[128], root[256];
+
+        if (xdg[i] != NULL)
+            setenv("XDG_RUNTIME_DIR", xdg[i], 1);
+        else
+            unsetenv("XDG_RUNTIME_DIR");
+        if (mps_daemon_start(&err, &o, &d) != 0)
+            fail_msg("case %zu: start: %s", i, err.msg);
+        snprintf(prefix, sizeof(prefix), "/tmp/gpushare-mps-%u-%ld-", (unsigned)getuid(),
+                 (long)getpid());
+        snprintf(root, sizeof(root), "%s", d.root);
+        if (mps_daemon_stop(&err, &d, 5000) != 0)
+            fail_msg("case %zu: stop: %s", i, err.msg);
+        if (strncmp(root, prefix, strlen(prefix)) != 0)
+            fail_msg("case %zu: root '%s', want '%sXXXXXX'", i, root, prefix);
+        if (exists(root))
+            fail_msg("case %zu: '%s' left behind", i, root);
+    }
+}
+
+/* Given directories are used as they are and never removed; a missing one is made. */
+static void test_given_dirs(void **state)
+{
+    char pipe_dir[128], want[1024], got[1024];
+    struct mps_daemon_opts o = {.pipe_dir = pipe_dir, .log_dir = sb.logs, .timeout_ms = 5000};
+    struct mps_daemon d;
+    struct error err = {0};
+
+    (void)state;
+    snprintf(pipe_dir, sizeof(pipe_dir), "%s/new", sb.pipes);
+    if (mps_daemon_start(&err, &o, &d) != 0)
+        fail_msg("start: %s", err.msg);
+    assert_string_equal(d.root, "");
+    assert_string_equal(d.pipe_dir, pipe_dir);
+    assert_string_equal(d.log_dir, sb.logs);
+    assert_false(d.own_pipe_dir || d.own_log_dir);
+    snprintf(want, sizeof(want), "-d pipe=%s log=%s\n", pipe_dir, sb.logs);
+    commands(got, sizeof(got));
+    assert_true(strncmp(got, want, strlen(want)) == 0);
+    if (mps_daemon_stop(&err, &d, 5000) != 0)
+        fail_msg("stop: %s", err.msg);
+    assert_true(exists(pipe_dir));
+    assert_true(exists(sb.logs));
+}
+
+static const struct {
+    const char *mode;
+    int timeout_ms;
+    const char *msg;
+} start_fail_cases[] = {
+    {"fail_start", 5000,
+     "'" CLIENT " -d' failed with exit status 1: An instance of this daemon is already running"},
+    {"hang_start", 300, "'" CLIENT " -d' did not return within 300 ms"},
+};
+
+/* `-d` exits 1 (its output goes in the message) or never returns: nothing left. */
+static void test_start_fails(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(start_fail_cases) / sizeof(start_fail_cases[0]); i++) {
+        struct mps_daemon_opts o = {.timeout_ms = start_fail_cases[i].timeout_ms};
+        struct mps_daemon d;
+        struct error err = {0};
+
+        set_mode(start_fail_cases[i].mode);
+        assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+        assert_int_equal(err.code, ERR_UNSUPPORTED);
+        assert_string_equal(err.msg, start_fail_cases[i].msg);
+        assert_string_equal(d.root, "");
+        assert_false(d.started);
+        assert_int_equal(count_entries(sb.run, NULL, 0), 0);
+        assert_int_equal(count_alive_fakes(), 0);
+    }
+}
+
+static void test_start_not_on_path(void **state)
+{
+    struct mps_daemon_opts o = {.timeout_ms = 5000};
+    struct mps_daemon d;
+    struct error err = {0};
+    char path[128];
+
+    (void)state;
+    setenv("PATH", sb.empty, 1);
+    assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+    assert_int_equal(err.code, ERR_UNSUPPORTED);
+    assert_string_equal(err.msg, "'" CLIENT "' is not on PATH");
+    path_in(path, sizeof(path), "commands");
+    assert_false(exists(path));
+}
+
+/* The daemon starts but never answers: a timeout, then it is killed and its dirs removed. */
+static void test_start_never_answers(void **state)
+{
+    struct mps_daemon_opts o = {.timeout_ms = 300};
+    struct mps_daemon d;
+    struct error err = {0};
+    long t0 = now_ms(), elapsed;
+    long pids[16];
+
+    (void)state;
+    set_mode("mute");
+    assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+    elapsed = now_ms() - t0;
+    assert_int_equal(err.code, ERR_UNSUPPORTED);
+    assert_string_equal(err.msg, "MPS control daemon did not answer within 300 ms");
+    if (elapsed < 300 || elapsed > 3000)
+        fail_msg("returned after %ld ms, want 300 to 3000", elapsed);
+    assert_int_equal(fake_pids(pids, 16), 2);
+    assert_int_equal(count_alive_fakes(), 0);
+    assert_false(d.started);
+    assert_int_equal(count_entries(sb.run, NULL, 0), 0);
+}
+
+/* No control pipe ever appears: no client is run, and the message says why. */
+static void test_start_no_control(void **state)
+{
+    struct mps_daemon_opts o = {.timeout_ms = 300};
+    struct mps_daemon d;
+    struct error err = {0};
+    char want[256];
+
+    (void)state;
+    set_mode("no_control");
+    assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+    assert_int_equal(err.code, ERR_UNSUPPORTED);
+    snprintf(
+        want, sizeof(want),
+        "MPS control daemon did not answer within 300 ms: no control pipe in '%s/gpushare-mps-",
+        sb.run);
+    if (strncmp(err.msg, want, strlen(want)) != 0 ||
+        strcmp(err.msg + strlen(err.msg) - 6, "/pipe'") != 0)
+        fail_msg("\"%s\", want \"%s...XXXXXX/pipe'\"", err.msg, want);
+    commands(want, sizeof(want)); // no client ran
+    assert_int_equal(strncmp(want, "-d ", 3), 0);
+    if (strchr(want, '\n') == NULL || strchr(want, '\n')[1] != '\0')
+        fail_msg("commands \"%s\", want the -d line alone", want);
+    assert_int_equal(count_alive_fakes(), 0);
+}
+
+/* A signal while start waits for the daemon: it gives up at once and cleans up. */
+static void test_start_interrupted(void **state)
+{
+    struct mps_daemon_opts o = {.timeout_ms = 5000};
+    struct mps_guard g = {0};
+    struct mps_daemon d;
+    struct error err = {0};
+    long t0, elapsed;
+    long pids[16];
+
+    (void)state;
+    set_mode("no_control");
+    mps_guard_install(&g);
+    raise(SIGINT);
+    t0 = now_ms();
+    assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+    elapsed = now_ms() - t0;
+    mps_guard_remove(&g);
+    assert_int_equal(err.code, ERR_INTERRUPTED);
+    assert_string_equal(err.msg,
+                        "interrupted by signal 2 while waiting for the MPS control daemon");
+    if (elapsed > 2000)
+        fail_msg("returned after %ld ms", elapsed);
+    assert_int_equal(fake_pids(pids, 16), 2);
+    assert_int_equal(count_alive_fakes(), 0);
+    assert_int_equal(count_entries(sb.run, NULL, 0), 0);
+}
+
+static const struct {
+    const char *mode;
+    unsigned pct;
+    const char *mem;
+    const char *msg;
+} refused_cases[] = {
+    {"bad_set", 30, NULL,
+     "MPS control daemon reports default active thread percentage '100.0' after setting 30"},
+    {"bad_mem", 0, "0=10G",
+     "MPS control daemon reports default pinned memory limit '' for device '0' after setting "
+     "10G"},
+    {"bad_mem", 0, "0=700m",
+     "MPS control daemon reports default pinned memory limit '' for device '0' after setting "
+     "700M"},
+};
+
+/* A setting the daemon ignored (it still exits 0): the start fails, the daemon gets quit. */
+static void test_setting_refused(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(refused_cases) / sizeof(refused_cases[0]); i++) {
+        struct mps_daemon_opts o = {.active_thread_pct = refused_cases[i].pct,
+                                    .pinned_mem_limit = refused_cases[i].mem,
+                                    .timeout_ms = 5000};
+        struct mps_daemon d;
+        static const char tail[] = "\nget_server_list\nquit\n";
+        struct error err = {0};
+        char got[2048];
+
+        set_mode(refused_cases[i].mode);
+        if (mps_daemon_start(&err, &o, &d) != -1)
+            fail_msg("case %zu: started", i);
+        assert_int_equal(err.code, ERR_UNSUPPORTED);
+        assert_string_equal(err.msg, refused_cases[i].msg);
+        commands(got, sizeof(got));
+        if (strlen(got) < strlen(tail) || strcmp(got + strlen(got) - strlen(tail), tail) != 0)
+            fail_msg("case %zu: commands end \"%s\"", i, got);
+        assert_int_equal(count_alive_fakes(), 0);
+        assert_int_equal(count_entries(sb.run, NULL, 0), 0);
+    }
+}
+
+static const struct {
+    const char *mode;
+    enum mps_stop_how want;
+    const char *signal;
+} escalation_cases[] = {
+    {"deaf", MPS_STOP_TERM, "SIGTERM ended them"},
+    {"deaf ignore_term", MPS_STOP_KILL, "SIGKILL ended them"},
+};
+
+/* A daemon that ignores quit (and SIGTERM): signalled, reported, nothing left. */
+static void test_stop_escalates(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(escalation_cases) / sizeof(escalation_cases[0]); i++) {
+        struct mps_daemon_opts o = {.timeout_ms = 5000};
+        struct mps_daemon d;
+        struct error err = {0};
+        char root[256], want[256];
+        long pids[16];
+        long pid;
+
+        set_mode(escalation_cases[i].mode);
+        if (mps_daemon_start(&err, &o, &d) != 0)
+            fail_msg("case %zu: start: %s", i, err.msg);
+        pid = d.daemon.pid;
+        snprintf(root, sizeof(root), "%s", d.root);
+        assert_int_equal(mps_daemon_stop(&err, &d, 1000), -1);
+        assert_int_equal(err.code, ERR_UNSUPPORTED);
+        assert_int_equal(d.stopped, escalation_cases[i].want);
+        if (escalation_cases[i].want == MPS_STOP_TERM)
+            snprintf(want, sizeof(want),
+                     "MPS control daemon %ld: 2 processes still running 1000 ms after 'quit'; %s",
+                     pid, escalation_cases[i].signal);
+        else
+            snprintf(want, sizeof(want),
+                     "MPS control daemon %ld: 2 processes still running 1000 ms after 'quit' and "
+                     "2 after SIGTERM; %s",
+                     pid, escalation_cases[i].signal);
+        assert_string_equal(err.msg, want);
+        assert_int_equal(fake_pids(pids, 16), 2 * (i + 1));
+        assert_int_equal(count_alive_fakes(), 0);
+        assert_false(exists(root));
+    }
+}
+
+/* A daemon that died on its own: stop says so and still cleans up. */
+static void test_stop_daemon_gone(void **state)
+{
+    struct mps_daemon_opts o = {.timeout_ms = 5000};
+    struct mps_daemon d;
+    struct error err = {0};
+    char root[256];
+    long pids[16];
+
+    (void)state;
+    if (mps_daemon_start(&err, &o, &d) != 0)
+        fail_msg("start: %s", err.msg);
+    snprintf(root, sizeof(root), "%s", d.root);
+    assert_int_equal(fake_pids(pids, 16), 2);
+    kill((pid_t)pids[0], SIGKILL);
+    kill((pid_t)pids[1], SIGKILL);
+    for (long t0 = now_ms(); count_alive_fakes() > 0 && now_ms() - t0 < 2000;)
+        nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+    assert_int_equal(mps_daemon_stop(&err, &d, 300), 0);
+    assert_int_equal(d.stopped, MPS_STOP_GONE);
+    assert_false(exists(root));
+}
+
+/*
+ * A daemon already at the given pipe directory: refused without reuse (the message says how to
+ * go on), used and left running with it, refused with settings, stopped once attached.
+ */
+static void test_existing_daemon(void **state)
+{
+    struct mps_daemon_opts o = {.pipe_dir = sb.pipes, .log_dir = sb.logs, .timeout_ms = 5000};
+    struct mps_daemon first, d;
+    struct error err = {0};
+    char want[512], got[2048];
+    long pid;
+
+    (void)state;
+    if (mps_daemon_start(&err, &o, &first) != 0)
+        fail_msg("start: %s", err.msg);
+    pid = first.daemon.pid;
+
+    assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+    assert_int_equal(err.code, ERR_INVALID);
+    snprintf(want, sizeof(want),
+             "an MPS control daemon already answers at '%s': use --reuse to share it, or stop "
+             "it with 'echo quit | CUDA_MPS_PIPE_DIRECTORY=%s " CLIENT "'",
+             sb.pipes, sb.pipes);
+    assert_string_equal(err.msg, want);
+
+    o.reuse = true;
+    o.active_thread_pct = 40;
+    assert_int_equal(mps_daemon_start(&err, &o, &d), -1);
+    assert_int_equal(err.code, ERR_INVALID);
+    o.active_thread_pct = 0;
+
+    if (mps_daemon_start(&err, &o, &d) != 0)
+        fail_msg("reuse: %s", err.msg);
+    assert_true(d.reused && !d.started);
+    assert_int_equal(d.daemon.pid, pid);
+    assert_string_equal(d.pipe_dir, sb.pipes);
+    unsetenv("CUDA_MPS_LOG_DIRECTORY");
+    assert_int_equal(mps_daemon_setenv(&err, &d), 0);
+    assert_string_equal(getenv("CUDA_MPS_PIPE_DIRECTORY"), sb.pipes);
+    assert_null(getenv("CUDA_MPS_LOG_DIRECTORY")); // the reused daemon's own is unknown
+    assert_int_equal(mps_daemon_stop(&err, &d, 5000), 0);
+    assert_int_equal(d.stopped, MPS_STOP_NOTHING);
+    assert_true(alive(pid));
+    commands(got, sizeof(got));
+    assert_null(strstr(got, "quit"));
+
+    // Another process's view: attach, then stop.
+    assert_int_equal(mps_daemon_attach(&err, sb.pipes, &d), 0);
+    assert_int_equal(d.daemon.pid, pid);
+    assert_int_equal(mps_daemon_stop(&err, &d, 5000), 0);
+    assert_int_equal(d.stopped, MPS_STOP_QUIT);
+    assert_false(alive(pid));
+    assert_true(exists(sb.pipes));
+    assert_int_equal(mps_daemon_attach(&err, sb.pipes, &d), -1);
+    assert_int_equal(err.code, ERR_INVALID);
+
+    // The first handle's daemon is gone already.
+    assert_int_equal(mps_daemon_stop(&err, &first, 300), 0);
+    assert_int_equal(first.stopped, MPS_STOP_GONE);
+    assert_true(exists(sb.pipes) && exists(sb.logs));
+}
+
+static const struct {
+    unsigned pct;
+    const char *mem;
+    const char *pipe_dir;
+    const char *msg;
+} bad_opts_cases[] = {
+    {101, NULL, NULL, "active thread percentage 101: expected 1 to 100"},
+    {0, "0=10X", NULL, NULL},
+    {0, "0=G", NULL, NULL},
+    {0, "=1G", NULL, NULL},
+    {0, "0=", NULL, NULL},
+    {0, "0", NULL, NULL},
+    {0, "", NULL, NULL},
+    {0, "0=1G,", NULL, NULL},
+    {0, "0=1G,,1=2G", NULL, NULL},
+    {0, "0 1=1G", NULL, NULL},
+    {0, "0=1G;rm", NULL, NULL},
+    {0, "0=0G", NULL, NULL},
+    {0, "0=1T", NULL, NULL},
+    {0, "0=12345678901G", NULL, NULL},
+    {0, NULL, "", "MPS pipe directory '': expected 1 to 200 bytes"},
+};
+
+/* Bad options: ERR_INVALID before anything runs or is made. */
+static void test_bad_options(void **state)
+{
+    char path[128];
+
+    (void)state;
+    path_in(path, sizeof(path), "commands");
+    for (size_t i = 0; i < sizeof(bad_opts_cases) / sizeof(bad_opts_cases[0]); i++) {
+        struct mps_daemon_opts o = {.active_thread_pct = bad_opts_cases[i].pct,
+                                    .pinned_mem_limit = bad_opts_cases[i].mem,
+                                    .pipe_dir = bad_opts_cases[i].pipe_dir,
+                                    .timeout_ms = 5000};
+        struct mps_daemon d;
+        struct error err = {0};
+        char want[256];
+
+        if (mps_daemon_start(&err, &o, &d) != -1 || err.code != ERR_INVALID)
+            fail_msg("case %zu: code %d (%s)", i, err.code, err.msg);
+        if (bad_opts_cases[i].msg != NULL)
+            snprintf(want, sizeof(want), "%s", bad_opts_cases[i].msg);
+        else
+            snprintf(want, sizeof(want),
+                     "invalid pinned memory limit '%s': expected DEV=N{M,G}[,...] with N > 0, "
+                     "such as '0=10G,1=512M'",
+                     bad_opts_cases[i].mem);
+        if (strcmp(err.msg, want) != 0)
+            fail_msg("case %zu: \"%s\", want \"%s\"", i, err.msg, want);
+        if (exists(path))
+            fail_msg("case %zu: the client ran", i);
+    }
+}
+
+/* Stop and setenv on a zeroed struct. */
+static void test_zeroed(void **state)
+{
+    struct mps_daemon d;
+    struct error err = {0};
+
+    (void)state;
+    memset(&d, 0, sizeof(d));
+    assert_int_equal(mps_daemon_stop(&err, &d, 300), 0);
+    assert_int_equal(d.stopped, MPS_STOP_NOTHING);
+    assert_int_equal(mps_daemon_setenv(&err, &d), -1);
+    assert_int_equal(err.code, ERR_INVALID);
+}
+
+static volatile sig_atomic_t other_signal;
+
+static void on_other(int sig)
+{
+    other_signal = sig;
+}
+
+/*
+ * SIGINT and SIGTERM set the flag and do not kill the test; a handler installed over the guard
+ * and restored afterwards (bench/harness.c) takes them meanwhile; remove restores the old one.
+ */
+static void test_guard(void **state)
+{
+    struct sigaction other = {.sa_handler = on_other}, saved, before, now;
+    struct mps_guard g = {0};
+
+    (void)state;
+    sigemptyset(&other.sa_mask);
+    assert_int_equal(sigaction(SIGINT, NULL, &before), 0);
+    mps_guard_install(&g);
+    assert_int_equal(mps_guard_pending(), 0);
+    raise(SIGINT);
+    assert_int_equal(mps_guard_pending(), SIGINT);
+    raise(SIGTERM);
+    assert_int_equal(mps_guard_pending(), SIGTERM);
+
+    // The harness's own handler for the duration of a run.
+    mps_guard_install(&g); // a second install is a no-op, and keeps the flag
+    assert_int_equal(mps_guard_pending(), SIGTERM);
+    assert_int_equal(sigaction(SIGINT, &other, &saved), 0);
+    raise(SIGINT);
+    assert_int_equal(other_signal, SIGINT);
+    assert_int_equal(sigaction(SIGINT, &saved, NULL), 0);
+    raise(SIGINT);
+    assert_int_equal(mps_guard_pending(), SIGINT);
+
+    mps_guard_remove(&g);
+    mps_guard_remove(&g);
+    assert_int_equal(mps_guard_pending(), SIGINT);
+    assert_int_equal(sigaction(SIGINT, NULL, &now), 0);
+    assert_true(now.sa_handler == before.sa_handler);
+    assert_int_equal(sigaction(SIGTERM, NULL, &now), 0);
+    assert_true(now.sa_handler == SIG_DFL);
+
+    mps_guard_install(&g); // a fresh install clears the flag
+    assert_int_equal(mps_guard_pending(), 0);
+    mps_guard_remove(&g);
+}
+
+/* SIGINT (as kill(2) from a terminal would send it) during the daemon's life: stop still works. */
+static void test_guard_lifetime(void **state)
+{
+    struct mps_daemon_opts o = {.timeout_ms = 5000};
+    struct mps_guard g = {0};
+    struct mps_daemon d;
+    struct error err = {0};
+
+    (void)state;
+    mps_guard_install(&g);
+    if (mps_daemon_start(&err, &o, &d) != 0)
+        fail_msg("start: %s", err.msg);
+    kill(getpid(), SIGINT);
+    assert_int_equal(mps_guard_pending(), SIGINT);
+    if (mps_daemon_stop(&err, &d, 5000) != 0)
+        fail_msg("stop: %s", err.msg);
+    assert_int_equal(d.stopped, MPS_STOP_QUIT);
+    mps_guard_remove(&g);
+    assert_int_equal(count_alive_fakes(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_start_stop_private, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_private_dir_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_given_dirs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_fails, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_not_on_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_never_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_no_control, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_start_interrupted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_setting_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_escalates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_daemon_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_existing_daemon, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_zeroed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_guard, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_guard_lifetime, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
