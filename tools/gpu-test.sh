@@ -92,7 +92,10 @@ if [ "$what" = all ] || [ "$what" = mig ]; then
     echo "== gpushare bench mig"
     "$bin" bench mig -o "$out/mig.json" | tee "$out/mig.txt" || status=1
     leftovers "bench mig"
-    if pgrep -fa 'nvidia-cuda-mps' || ls -d /tmp/gpushare-mps-* "${XDG_RUNTIME_DIR:-/nonexistent}"/gpushare-mps-* 2>/dev/null; then
+    # A zombie (state Z) is an exited process its parent has not reaped; PID 1 of some
+    # containers never reaps, and a zombie holds nothing: only live processes count.
+    if ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && /[n]vidia-cuda-mps/' | grep . ||
+        ls -d /tmp/gpushare-mps-* "${XDG_RUNTIME_DIR:-/nonexistent}"/gpushare-mps-* 2>/dev/null; then
         echo "gpu-test: an MPS daemon or its directory was left behind" >&2
         status=1
     else

@@ -28,6 +28,8 @@ struct slice_meas {
     double p50[TS_MAX_TRIALS], p99[TS_MAX_TRIALS];
     size_t trials;
     double sms_seen, mem_seen_mib;
+    double algo_id, ctas, cluster_x; /* the GEMM cuBLASLt chose for the SMs it saw */
+    char over_limit[48];             /* what an allocation past the memory limit did */
 };
 
 static double tflops_of(unsigned n, double gemms_per_s)
@@ -76,6 +78,13 @@ static int gemm_trial(struct error *err, struct multi_ctx *c, const struct migbe
     m->tflops[m->trials] = tflops_of(o->n, r.rates[0]);
     m->sms_seen = multi_num(r.w[0].ready_msg, "sms");
     m->mem_seen_mib = multi_num(r.w[0].ready_msg, "mem_total_bytes") / 1048576.0;
+    m->algo_id = multi_num(r.w[0].ready_msg, "algo_id");
+    m->ctas = multi_num(r.w[0].ready_msg, "ctas");
+    m->cluster_x = multi_num(r.w[0].ready_msg, "cluster_x");
+    str_printf(m->over_limit, sizeof(m->over_limit), "%s",
+               json_string_value(json_object_get(r.w[0].ready_msg, "over_limit_alloc")) != NULL
+                   ? json_string_value(json_object_get(r.w[0].ready_msg, "over_limit_alloc"))
+                   : "");
     multi_run_free(&r);
     return 0;
 }
@@ -125,6 +134,14 @@ static int measure(struct error *err, struct multi_ctx *c, const struct migbench
     return 0;
 }
 
+/* Which GEMM kernel ran: cuBLASLt chooses by the SMs the process sees. */
+static void gemm_derived(json_t *t, const struct slice_meas *m)
+{
+    results_derived(t, "gemm_algo_id", m->algo_id);
+    results_derived(t, "gemm_ctas", m->ctas);
+    results_derived(t, "gemm_cluster_x", m->cluster_x);
+}
+
 /* The full GPU, no MPS: what every slice is set against. */
 static void record_full(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,
                         const struct slice_meas *m)
@@ -138,6 +155,7 @@ static void record_full(struct error *err, struct multi_ctx *c, const struct mig
     ts_series(t, "infer_p50_us", "us", m->p50, m->trials);
     ts_series(t, "infer_p99_us", "us", m->p99, m->trials);
     results_derived(t, "sms_seen", m->sms_seen);
+    gemm_derived(t, m);
     results_verdict(t, VERDICT_INFO, "", "the figures every slice is compared with");
 }
 
@@ -188,6 +206,11 @@ static void record_slice(struct error *err, struct multi_ctx *c, const struct mi
     results_derived(t, "sms_profile", ps->sms);
     results_derived(t, "sms_seen", m->sms_seen);
     results_derived(t, "memory_seen_mib", m->mem_seen_mib);
+    if (m->over_limit[0] != '\0')
+        results_derived_str(t, "alloc_past_memory_limit", m->over_limit);
+    results_derived(t, "share_of_sm_share",
+                    stats_percentile(share, m->trials, 50) / ((double)ps->sms / g->sms));
+    gemm_derived(t, m);
     results_derived(t, "infer_p50_over_full", stats_percentile(m->p50, m->trials, 50) / full_p50);
     /* A real slice gets its memory slices' share of DRAM bandwidth (MIG User Guide: a memory
      * slice is about 1/8 of capacity and bandwidth): the bandwidth-bound request would take

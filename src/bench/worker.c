@@ -5,6 +5,7 @@
 #include "bench/worker.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -50,6 +51,44 @@ static int run_info(struct error *err, const struct worker_opts *o)
     return rc;
 }
 
+/* Bytes of CUDA_MPS_PINNED_DEVICE_MEM_LIMIT's device-0 entry ("0=9984M", "0=10G"); 0 if none. */
+static size_t limit_bytes(const char *spec)
+{
+    const char *eq = spec != NULL && spec[0] == '0' ? strchr(spec, '=') : NULL;
+    char *end;
+    double v;
+
+    if (eq == NULL || eq != spec + 1)
+        return 0;
+    v = strtod(eq + 1, &end);
+    if (*end == 'G')
+        v *= 1024;
+    else if (*end != 'M')
+        return 0;
+    return (size_t)(v * 1048576.0);
+}
+
+/*
+ * Under an MPS pinned-memory limit, does an allocation past it fail? The limit is what makes an
+ * emulated MIG slice's memory a slice's (MPS doc 2.3.5.4): check it rather than assume it.
+ */
+static void probe_limit(const struct worker_opts *o, json_t *rdy)
+{
+    size_t limit = limit_bytes(o->mps_mem_limit);
+    void *p = NULL;
+    cudaError_t rc;
+
+    if (limit == 0)
+        return;
+    rc = cudaMalloc(&p, limit + (256u << 20));
+    results_set(rdy, "mem_limit_bytes", json_integer((json_int_t)limit));
+    results_set(rdy, "over_limit_alloc",
+                results_string(rc == cudaSuccess ? "succeeded" : cudaGetErrorName(rc)));
+    if (rc == cudaSuccess)
+        cudaFree(p);
+    cudaGetLastError(); /* an allocation failure is not sticky; clear it */
+}
+
 static int warm_up(struct error *err, struct wl *w, unsigned steps)
 {
     for (unsigned i = 0; i < steps; i++)
@@ -92,6 +131,7 @@ static int run_workload(struct error *err, const struct worker_opts *o)
         goto out;
     rdy = message("ready", o);
     wl_describe(&w, rdy);
+    probe_limit(o, rdy);
     if (send_and_free(err, rdy) < 0 || harness_wait_release(err, &t_release) < 0)
         goto out;
     res = message("result", o);

@@ -274,6 +274,7 @@ void wl_describe(const struct wl *w, json_t *rdy)
         results_set(rdy, "algo_id", json_integer(w->plan.algo_id));
         results_set(rdy, "ctas", json_integer((json_int_t)w->plan.ctas));
         results_set(rdy, "waves", results_real(w->plan.waves));
+        results_set(rdy, "cluster_x", json_integer(w->plan.cluster_x));
     }
 }
 
