@@ -175,7 +175,8 @@ gpu-test:
 check-banned:
 	@tools/banned.sh src tests && echo "ok   banned functions: none in src/ tests/"
 
-FORMATTED := $(wildcard src/*.c src/*/*.c src/*/*.h src/*/*.cu tests/*.c tests/*.h tests/fuzz/*.c)
+FORMATTED := $(wildcard src/*.c src/*/*.c src/*/*.h src/*/*.cu tests/*.c tests/*.h tests/fuzz/*.c \
+             tests/fuzz/*.h)
 format:
 	clang-format -i $(FORMATTED)
 

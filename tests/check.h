@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stddef.h>
 
+/* The number of rows in a table (an array, not a pointer). */
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* cmocka's assert_float_equal narrows to float and lets NaN through; this does neither. A NaN
  * want demands a NaN; table row i and the field name say which case failed. */
 static inline void check_close(double got, double want, double tol, const char *field, size_t i)

@@ -206,6 +206,22 @@ static nvmlReturn_t check_device(nvmlDevice_t dev)
     return check_handle(dev, 0);
 }
 
+/*
+ * What a GPU query checks before it answers, in NVML's order: the handle, then its arguments
+ * (args_ok: the output pointers are there and valid), then whether the fake was told the query
+ * is not supported (unsupported). NVML_SUCCESS when the query may answer.
+ */
+static nvmlReturn_t check_query(nvmlDevice_t dev, int args_ok, int unsupported)
+{
+    nvmlReturn_t rc = check_device(dev);
+
+    if (rc != NVML_SUCCESS)
+        return rc;
+    if (!args_ok)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    return unsupported ? NVML_ERROR_NOT_SUPPORTED : NVML_SUCCESS;
+}
+
 /* NVML's string getters: INSUFFICIENT_SIZE rather than a truncated answer. */
 static nvmlReturn_t copy_string(char *dst, unsigned int length, const char *src)
 {
@@ -377,14 +393,10 @@ nvmlReturn_t nvmlDeviceGetMemoryInfo(nvmlDevice_t dev, nvmlMemory_t *mem)
 
 static nvmlReturn_t pcie_value(nvmlDevice_t dev, unsigned int *out, unsigned int value)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, out != NULL, fake.no_pcie);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (out == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_pcie)
-        return NVML_ERROR_NOT_SUPPORTED;
     *out = value;
     return NVML_SUCCESS;
 }
@@ -411,38 +423,30 @@ nvmlReturn_t nvmlDeviceGetMaxPcieLinkWidth(nvmlDevice_t dev, unsigned int *width
 
 nvmlReturn_t nvmlDeviceGetComputeMode(nvmlDevice_t dev, nvmlComputeMode_t *mode)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, mode != NULL, 0);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (mode == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
     *mode = NVML_COMPUTEMODE_DEFAULT;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetPersistenceMode(nvmlDevice_t dev, nvmlEnableState_t *mode)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, mode != NULL, 0);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (mode == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
     *mode = NVML_FEATURE_ENABLED;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t dev, unsigned int *current, unsigned int *pending)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, current != NULL && pending != NULL, fake.no_mig);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (current == NULL || pending == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_mig)
-        return NVML_ERROR_NOT_SUPPORTED;
     *current = fake.n_mig > 0; /* NVML_DEVICE_MIG_ENABLE when FAKE_NVML_MIG lists devices */
     *pending = fake.n_mig > 0;
     return NVML_SUCCESS;
@@ -467,15 +471,12 @@ static const struct fake_profile *profile_by_id(unsigned int id)
 nvmlReturn_t nvmlDeviceGetGpuInstanceProfileInfoV(nvmlDevice_t dev, unsigned int profile,
                                                   nvmlGpuInstanceProfileInfo_v2_t *info)
 {
-    nvmlReturn_t rc = check_device(dev);
+    int args_ok = info != NULL && info->version == nvmlGpuInstanceProfileInfo_v2;
+    nvmlReturn_t rc = check_query(dev, args_ok, fake.no_mig);
     const struct fake_profile *p;
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (info == NULL || info->version != nvmlGpuInstanceProfileInfo_v2)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_mig)
-        return NVML_ERROR_NOT_SUPPORTED;
     p = profile_by_index(profile);
     if (p == NULL)
         return NVML_ERROR_NOT_SUPPORTED;
@@ -503,15 +504,11 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t dev,
                                                            nvmlGpuInstancePlacement_t *placements,
                                                            unsigned int *count)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, count != NULL, fake.no_mig);
     const struct fake_profile *p;
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (count == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_mig)
-        return NVML_ERROR_NOT_SUPPORTED;
     p = profile_by_id(profile_id);
     if (p == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
@@ -534,14 +531,10 @@ nvmlReturn_t nvmlDeviceGetGpuInstancePossiblePlacements_v2(nvmlDevice_t dev,
 /* Each successful call answers the next entry of FAKE_NVML_UTIL, so samples differ. */
 nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, nvmlUtilization_t *util)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, util != NULL, fake.no_util);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (util == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_util)
-        return NVML_ERROR_NOT_SUPPORTED;
     util->gpu = fake.util[fake.util_calls % fake.n_util];
     util->memory = 35;
     fake.util_calls++;
@@ -554,14 +547,10 @@ nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t dev, nvmlUtilization_t *
  */
 nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t dev, nvmlClockType_t type, unsigned int *clock)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, clock != NULL, fake.no_clock);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (clock == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_clock)
-        return NVML_ERROR_NOT_SUPPORTED;
     switch (type) {
     case NVML_CLOCK_GRAPHICS:
         *clock = 1755;
@@ -580,28 +569,20 @@ nvmlReturn_t nvmlDeviceGetClockInfo(nvmlDevice_t dev, nvmlClockType_t type, unsi
  * which device was sampled. */
 nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t dev, unsigned int *power)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, power != NULL, fake.no_power);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (power == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_power)
-        return NVML_ERROR_NOT_SUPPORTED;
     *power = 312456 + 1000 * dev->index;
     return NVML_SUCCESS;
 }
 
 nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t dev, unsigned int *count)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, count != NULL, fake.no_mig);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (count == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (fake.no_mig)
-        return NVML_ERROR_NOT_SUPPORTED;
     *count = 7;
     return NVML_SUCCESS;
 }
@@ -610,12 +591,10 @@ nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t dev, unsigned int *coun
 nvmlReturn_t nvmlDeviceGetMigDeviceHandleByIndex(nvmlDevice_t dev, unsigned int index,
                                                  nvmlDevice_t *mig)
 {
-    nvmlReturn_t rc = check_device(dev);
+    nvmlReturn_t rc = check_query(dev, mig != NULL && index < 7, 0);
 
     if (rc != NVML_SUCCESS)
         return rc;
-    if (mig == NULL || index >= 7)
-        return NVML_ERROR_INVALID_ARGUMENT;
     if (dev->index != 0 || index % 2 != 0 || index / 2 >= fake.n_mig)
         return NVML_ERROR_NOT_FOUND;
     *mig = &fake.mig[index / 2];

@@ -224,6 +224,15 @@ static void test_sums(void **state)
     assert_int_equal(sms_of(a30, "4g.24gb"), a30->sms);
 }
 
+/* Case i of a lookup table: fn(key) gave g; want is the model it must be, NULL for none. */
+static void check_found(size_t i, const char *fn, const char *key, const struct mig_gpu *g,
+                        const char *want)
+{
+    if (want == NULL ? g != NULL : g == NULL || strcmp(g->model, want))
+        fail_msg("case %zu: %s('%s') = %s, want %s", i, fn, key, g ? g->model : "NULL",
+                 want ? want : "NULL");
+}
+
 static void test_find(void **state)
 {
     static const struct {
@@ -243,13 +252,8 @@ static void test_find(void **state)
     const struct mig_gpu *gpus = mig_catalog(&n);
 
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const struct mig_gpu *g = mig_gpu_find(cases[i].key);
-
-        if (cases[i].want == NULL ? g != NULL : g == NULL || strcmp(g->model, cases[i].want))
-            fail_msg("case %zu: mig_gpu_find('%s') = %s, want %s", i, cases[i].key,
-                     g ? g->model : "NULL", cases[i].want ? cases[i].want : "NULL");
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_found(i, "mig_gpu_find", cases[i].key, mig_gpu_find(cases[i].key), cases[i].want);
     for (size_t i = 0; i < n; i++) {
         assert_ptr_equal(mig_gpu_find(gpus[i].model), &gpus[i]);
         for (size_t j = 0; j < i; j++)
@@ -300,13 +304,9 @@ static void test_nvml_names_and_filters(void **state)
     const struct mig_gpu *gpus = mig_catalog(&n);
 
     (void)state;
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        const struct mig_gpu *g = mig_gpu_by_nvml_name(cases[i].name);
-
-        if (cases[i].want == NULL ? g != NULL : g == NULL || strcmp(g->model, cases[i].want))
-            fail_msg("case %zu: mig_gpu_by_nvml_name('%s') = %s, want %s", i, cases[i].name,
-                     g ? g->model : "NULL", cases[i].want ? cases[i].want : "NULL");
-    }
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        check_found(i, "mig_gpu_by_nvml_name", cases[i].name, mig_gpu_by_nvml_name(cases[i].name),
+                    cases[i].want);
     for (size_t i = 0; i < n; i++) {
         char t[64];
 

@@ -139,6 +139,18 @@ static const struct {
      "'a123456789012345678901234567890123456789...': " E_NAME},
 };
 
+/* Case i was refused: with code, with exactly msg, and with no demand left in set. */
+static void check_refused(size_t i, const struct error *err, int code, const char *msg,
+                          const struct demand_set *set)
+{
+    if (err->code != code)
+        fail_msg("case %zu: code %d, want %d", i, err->code, code);
+    if (strcmp(err->msg, msg) != 0)
+        fail_msg("case %zu: message\n  '%s'\nwant\n  '%s'", i, err->msg, msg);
+    if (set->n != 0)
+        fail_msg("case %zu: %zu demands left after an error", i, set->n);
+}
+
 static void test_inline_bad(void **state)
 {
     (void)state;
@@ -149,12 +161,7 @@ static void test_inline_bad(void **state)
         set.n = 99;
         if (demand_parse_inline(&err, inline_bad[i].in, &set) == 0)
             fail_msg("case %zu: '%s' accepted", i, inline_bad[i].in);
-        if (err.code != ERR_USAGE)
-            fail_msg("case %zu: code %d, want ERR_USAGE", i, err.code);
-        if (strcmp(err.msg, inline_bad[i].msg) != 0)
-            fail_msg("case %zu: message\n  '%s'\nwant\n  '%s'", i, err.msg, inline_bad[i].msg);
-        if (set.n != 0)
-            fail_msg("case %zu: %zu demands left after an error", i, set.n);
+        check_refused(i, &err, ERR_USAGE, inline_bad[i].msg, &set);
     }
 }
 
@@ -388,12 +395,7 @@ static void test_yaml_bad(void **state)
         set.n = 99;
         if (demand_load_yaml_buf(&err, yaml_bad[i].in, len, "t.yaml", &set) == 0)
             fail_msg("case %zu: accepted:\n%s", i, yaml_bad[i].in);
-        if (err.code != ERR_INVALID)
-            fail_msg("case %zu: code %d, want ERR_INVALID", i, err.code);
-        if (strcmp(err.msg, yaml_bad[i].msg) != 0)
-            fail_msg("case %zu: message\n  '%s'\nwant\n  '%s'", i, err.msg, yaml_bad[i].msg);
-        if (set.n != 0)
-            fail_msg("case %zu: %zu demands left after an error", i, set.n);
+        check_refused(i, &err, ERR_INVALID, yaml_bad[i].msg, &set);
     }
 }
 

@@ -17,19 +17,10 @@
 
 #include <cmocka.h>
 
+#include "check.h"
 #include "core/error.h"
 #include "mig/catalog.h"
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct mig_gpu *gpu(const char *model)
-{
-    const struct mig_gpu *g = mig_gpu_find(model);
-
-    if (g == NULL)
-        fail_msg("no '%s' in the catalog", model);
-    return g;
-}
+#include "mig_check.h"
 
 /* ---- The brute force: the rule, read literally ------------------------------------------ */
 
@@ -296,7 +287,7 @@ static void test_sweep_acceptance(void **state)
     for (size_t i = 0; i < COUNT(sweep_want); i++) {
         size_t cases, valid, maximal;
 
-        sweep_gpu(gpu(sweep_want[i].model), &cases, &valid, &maximal);
+        sweep_gpu(catalog_gpu(sweep_want[i].model), &cases, &valid, &maximal);
         if (cases != sweep_want[i].cases || valid != sweep_want[i].valid ||
             maximal != sweep_want[i].maximal)
             fail_msg("%s: %zu cases, %zu valid, %zu maximal; want %zu, %zu, %zu",
@@ -418,7 +409,7 @@ static void test_check_table(void **state)
         char why[256];
         bool got;
 
-        if (mig_layout_parse(&err, gpu(check_cases[i].model), check_cases[i].list, &l) != 0)
+        if (mig_layout_parse(&err, catalog_gpu(check_cases[i].model), check_cases[i].list, &l) != 0)
             fail_msg("case %zu '%s': %s", i, check_cases[i].list, err.msg);
         got = mig_check_layout(&l, why, sizeof(why));
         if (got != check_cases[i].valid)
@@ -447,7 +438,7 @@ static void test_check_places_and_sorts(void **state)
     struct error err = {0};
     struct mig_layout l;
     char why[256];
-    const struct mig_gpu *g = gpu("A100-80GB");
+    const struct mig_gpu *g = catalog_gpu("A100-80GB");
     static const char *const want_prof[] = {"2g.20gb", "1g.10gb", "1g.10gb", "3g.40gb"};
     static const unsigned want_start[] = {0, 2, 3, 4};
 
@@ -469,7 +460,7 @@ static void test_check_why_buffer(void **state)
     char small[12];
 
     (void)state;
-    assert_int_equal(mig_layout_parse(&err, gpu("H100-80GB"), "3g.40gb:2,1g.10gb", &l), 0);
+    assert_int_equal(mig_layout_parse(&err, catalog_gpu("H100-80GB"), "3g.40gb:2,1g.10gb", &l), 0);
     m = l;
     assert_false(mig_check_layout(&l, NULL, 0));
     memset(small, 'x', sizeof(small));
@@ -484,7 +475,7 @@ static void test_usage(void **state)
     struct error err = {0};
     struct mig_layout l;
     struct mig_usage u;
-    struct mig_gpu g = *gpu("H100-80GB");
+    struct mig_gpu g = *catalog_gpu("H100-80GB");
 
     (void)state;
     assert_int_equal(mig_layout_parse(&err, &g, "3g.40gb,2g.20gb,1g.10gb:2", &l), 0);
@@ -546,7 +537,7 @@ static const struct {
 
 static void test_parse_table(void **state)
 {
-    const struct mig_gpu *g = gpu("H100-80GB");
+    const struct mig_gpu *g = catalog_gpu("H100-80GB");
 
     (void)state;
     for (size_t i = 0; i < COUNT(parse_cases); i++) {
@@ -607,7 +598,8 @@ static void test_parse_messages(void **state)
         struct error err = {0};
         struct mig_layout l;
 
-        assert_int_equal(mig_layout_parse(&err, gpu("H100-80GB"), parse_messages[i].list, &l), -1);
+        assert_int_equal(
+            mig_layout_parse(&err, catalog_gpu("H100-80GB"), parse_messages[i].list, &l), -1);
         if (strcmp(err.msg, parse_messages[i].msg) != 0)
             fail_msg("case %zu '%s': \"%s\", want \"%s\"", i, parse_messages[i].list, err.msg,
                      parse_messages[i].msg);
@@ -634,7 +626,7 @@ static void test_parse_long_input(void **state)
     for (size_t i = 0; i < COUNT(tails); i++) {
         size_t len, tlen = strlen(tails[i]);
 
-        assert_int_equal(mig_layout_parse(&err, gpu("H100-80GB"), in[i], &l), -1);
+        assert_int_equal(mig_layout_parse(&err, catalog_gpu("H100-80GB"), in[i], &l), -1);
         len = strlen(err.msg);
         if (len >= sizeof(err.msg) - 1 || len < tlen || strstr(err.msg, "...'") == NULL ||
             strcmp(err.msg + len - tlen, tails[i]) != 0)
@@ -647,7 +639,7 @@ static void test_parse_long_input(void **state)
  * how many it leaves out. */
 static void test_parse_many_profiles(void **state)
 {
-    struct mig_gpu g = *gpu("H100-80GB");
+    struct mig_gpu g = *catalog_gpu("H100-80GB");
     static char names[MIG_MAX_PROFILES][32];
     struct error err = {0};
     struct mig_layout l;
@@ -691,7 +683,8 @@ static void test_name(void **state)
 
     (void)state;
     for (size_t i = 0; i < COUNT(name_cases); i++) {
-        assert_int_equal(mig_layout_parse(&err, gpu("H100-80GB"), name_cases[i].list, &l), 0);
+        assert_int_equal(mig_layout_parse(&err, catalog_gpu("H100-80GB"), name_cases[i].list, &l),
+                         0);
         mig_layout_name(&l, out, sizeof(out));
         if (strcmp(out, name_cases[i].name) != 0)
             fail_msg("case %zu '%s': '%s', want '%s'", i, name_cases[i].list, out,
@@ -699,7 +692,7 @@ static void test_name(void **state)
     }
     mig_layout_name(&l, small, sizeof(small));
     assert_string_equal(small, "7g.80gb");
-    assert_int_equal(mig_layout_parse(&err, gpu("H100-80GB"), "3g.40gb,2g.20gb", &l), 0);
+    assert_int_equal(mig_layout_parse(&err, catalog_gpu("H100-80GB"), "3g.40gb,2g.20gb", &l), 0);
     mig_layout_name(&l, small, sizeof(small));
     assert_string_equal(small, "3g.40gb +"); // cut, terminated
     l.n = 0;
@@ -716,7 +709,7 @@ static void draw(const char *model, const char *list, char *out, size_t size)
     size_t n;
 
     assert_non_null(f);
-    assert_int_equal(mig_layout_parse(&err, gpu(model), list, &l), 0);
+    assert_int_equal(mig_layout_parse(&err, catalog_gpu(model), list, &l), 0);
     assert_true(mig_check_layout(&l, why, sizeof(why)));
     mig_layout_draw(f, &l);
     rewind(f);
@@ -779,7 +772,7 @@ static void test_maximal_members(void **state)
     size_t count;
 
     (void)state;
-    count = mig_enumerate_maximal(gpu("H100-80GB"), collect_name, &c);
+    count = mig_enumerate_maximal(catalog_gpu("H100-80GB"), collect_name, &c);
     assert_int_equal(count, c.n);
     assert_true(c.n <= COUNT(c.all));
     for (size_t i = 0; i < COUNT(in) + COUNT(out); i++) {

@@ -5,7 +5,6 @@
  */
 #include "bench/harness.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -23,22 +22,10 @@
 #include <cmocka.h>
 
 #include "core/error.h"
+#include "testutil.h"
 
 static char fake_path[4096];
 static int fds_at_setup;
-
-static int count_open_fds(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int n = 0;
-
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        n += e->d_name[0] != '.';
-    closedir(d);
-    return n - 1; /* the directory's own descriptor */
-}
 
 static int setup(void **state)
 {

@@ -30,16 +30,8 @@
 #include "core/error.h"
 #include "mig/catalog.h"
 #include "mig/geometry.h"
+#include "mig_check.h"
 #include "plan/demand.h"
-
-static const struct mig_gpu *gpu_or_fail(const char *model)
-{
-    const struct mig_gpu *g = mig_gpu_find(model);
-
-    if (g == NULL)
-        fail_msg("%s is not in the catalog", model);
-    return g;
-}
 
 /* Plans demands (the command-line form, or a file when it names one) on model. */
 static struct mig_plan *plan_for(const char *model, const char *demands, struct demand_set *set)
@@ -52,7 +44,7 @@ static struct mig_plan *plan_for(const char *model, const char *demands, struct 
     assert_non_null(p);
     if (rc < 0)
         fail_msg("'%s': %s", demands, err.msg);
-    if (mig_plan_solve(&err, gpu_or_fail(model), set, p) < 0)
+    if (mig_plan_solve(&err, catalog_gpu(model), set, p) < 0)
         fail_msg("'%s' on %s: %s", demands, model, err.msg);
     return p;
 }
@@ -68,9 +60,14 @@ static void placed(const struct mig_layout *l, char *out, size_t size)
                                 l->gpu->profiles[l->prof[i]].name, l->start[i]);
 }
 
-static void layout_name(const struct mig_layout *l, char *out, size_t size)
+/* Fails unless the layout's name (mig_layout_name) is want. */
+static void check_layout_name(const struct mig_layout *l, const char *want)
 {
-    mig_layout_name(l, out, size);
+    char name[128];
+
+    mig_layout_name(l, name, sizeof(name));
+    if (strcmp(name, want) != 0)
+        fail_msg("layout '%s', want '%s'", name, want);
 }
 
 /* ---- fitting: exact layouts and assignments ---- */
@@ -254,7 +251,6 @@ static void test_pair_on_h100(void **state)
     struct demand_set set;
     struct mig_plan *p = plan_for("H100-80GB", "big:60gb,mid:30gb", &set);
     const struct mig_gpu *h200 = mig_gpu_find("H200-141GB");
-    char name[128];
     bool seen_h200 = false;
 
     (void)state;
@@ -264,10 +260,8 @@ static void test_pair_on_h100(void **state)
     assert_int_equal(p->multi.k, 2);
     assert_int_equal(p->multi.lower_bound, 2);
     assert_true(p->multi.minimal);
-    layout_name(&p->multi.layouts[0], name, sizeof(name));
-    assert_string_equal(name, "7g.80gb");
-    layout_name(&p->multi.layouts[1], name, sizeof(name));
-    assert_string_equal(name, "3g.40gb");
+    check_layout_name(&p->multi.layouts[0], "7g.80gb");
+    check_layout_name(&p->multi.layouts[1], "3g.40gb");
     assert_int_equal(p->multi.items[0].gpu, 0);
     assert_int_equal(p->multi.items[0].instance, 0);
     assert_int_equal(p->multi.items[1].gpu, 1);
@@ -303,7 +297,7 @@ static void test_too_big_alternatives(void **state)
 {
     struct demand_set set;
     struct mig_plan *p = plan_for("A100-80GB", "x:10gb:100%", &set);
-    const struct mig_gpu *h100 = gpu_or_fail("H100-80GB");
+    const struct mig_gpu *h100 = catalog_gpu("H100-80GB");
     bool seen_h100 = false;
 
     (void)state;
@@ -315,13 +309,10 @@ static void test_too_big_alternatives(void **state)
     assert_int_equal(p->mps_gpu.gpu_sms, 108);
     // H100-80GB's 7g.80gb has all 132 of its SMs, so 100% fits there.
     for (size_t i = 0; i < p->n_other; i++) {
-        char name[64];
-
         if (p->other[i].gpu != h100)
             continue;
         seen_h100 = true;
-        layout_name(&p->other[i].layout, name, sizeof(name));
-        assert_string_equal(name, "7g.80gb");
+        check_layout_name(&p->other[i].layout, "7g.80gb");
     }
     assert_true(seen_h100);
     free(p);
@@ -332,25 +323,21 @@ static void test_eight_on_h100(void **state)
 {
     struct demand_set set;
     struct mig_plan *p = plan_for("H100-80GB", "a:1gbx8", &set);
-    char name[64];
 
     (void)state;
     assert_int_equal(p->reason, MIG_PLAN_TOO_MANY);
     // b. Seven 1g.10gb and one more on a second GPU.
     assert_int_equal(p->multi.k, 2);
     assert_true(p->multi.minimal);
-    layout_name(&p->multi.layouts[0], name, sizeof(name));
-    assert_string_equal(name, "1g.10gb x7");
-    layout_name(&p->multi.layouts[1], name, sizeof(name));
-    assert_string_equal(name, "1g.10gb");
+    check_layout_name(&p->multi.layouts[0], "1g.10gb x7");
+    check_layout_name(&p->multi.layouts[1], "1g.10gb");
     for (unsigned k = 0; k < 8; k++) {
         assert_int_equal(p->multi.items[k].gpu, k / 7);
         assert_int_equal(p->multi.items[k].instance, k % 7);
     }
     // c. MPS in seven 1g.10gb (the most instances), six clients each: 2 + 1 * 6.
     assert_true(p->mps.fits);
-    layout_name(&p->mps.layout, name, sizeof(name));
-    assert_string_equal(name, "1g.10gb x7");
+    check_layout_name(&p->mps.layout, "1g.10gb x7");
     assert_int_equal(p->mps.groups[0].clients, 2);
     for (unsigned i = 0; i < 7; i++) {
         assert_int_equal(p->mps.groups[i].client_limit, 6);
@@ -373,7 +360,6 @@ static void check_forty(const char *demands, double mem_all)
     struct mig_plan *p = plan_for("A100-80GB", demands, &set);
     unsigned clients = 0;
     double mem = 0;
-    char name[64];
 
     assert_int_equal(p->replicas, 40);
     assert_false(p->fits);
@@ -387,15 +373,12 @@ static void check_forty(const char *demands, double mem_all)
     assert_int_equal(p->multi.k, 6);
     assert_int_equal(p->multi.lower_bound, 6);
     assert_true(p->multi.minimal);
-    for (size_t g = 0; g < 6; g++) {
-        layout_name(&p->multi.layouts[g], name, sizeof(name));
-        assert_string_equal(name, g < 5 ? "1g.10gb x7" : "1g.10gb x5");
-    }
+    for (size_t g = 0; g < 6; g++)
+        check_layout_name(&p->multi.layouts[g], g < 5 ? "1g.10gb x7" : "1g.10gb x5");
     // c. MPS in 1g slices: 7 instances of 6 clients (42 >= 40), groups even (5 or 6).
     assert_true(p->mps.fits);
     assert_false(p->mps.cut);
-    layout_name(&p->mps.layout, name, sizeof(name));
-    assert_string_equal(name, "1g.10gb x7");
+    check_layout_name(&p->mps.layout, "1g.10gb x7");
     for (size_t i = 0; i < 7; i++) {
         const struct mig_plan_group *g = &p->mps.groups[i];
 
@@ -514,32 +497,30 @@ static struct mig_plan *plan_fake(const char *demands)
 
 static void test_media_ext_last(void **state)
 {
-    struct mig_plan *p;
-    char name[64];
+    static const struct {
+        const char *demands, *layout;
+        bool media_ext;
+    } cases[] = {
+        // One replica: the plain 1g, though the +me row comes first and costs the same.
+        {"a:1gb", "1g.10gb", false},
+        // Two: the plain 1g has one instance at most; 1g + 2g costs more memory than 1g + 1g+me
+        // but keeps the media engines.
+        {"a:1gbx2", "2g.20gb + 1g.10gb", false},
+        // Three: one 2g at most (its placements overlap), so the +me 1g is the only way.
+        {"a:1gbx3", "2g.20gb + 1g.10gb+me + 1g.10gb", true},
+    };
 
     (void)state;
-    // One replica: the plain 1g, though the +me row comes first and costs the same.
-    p = plan_fake("a:1gb");
-    assert_true(p->fits);
-    layout_name(&p->layout, name, sizeof(name));
-    assert_string_equal(name, "1g.10gb");
-    assert_false(p->media_ext);
-    free(p);
-    // Two: the plain 1g has one instance at most; 1g + 2g costs more memory than 1g + 1g+me
-    // but keeps the media engines.
-    p = plan_fake("a:1gbx2");
-    assert_true(p->fits);
-    layout_name(&p->layout, name, sizeof(name));
-    assert_string_equal(name, "2g.20gb + 1g.10gb");
-    assert_false(p->media_ext);
-    free(p);
-    // Three: one 2g at most (its placements overlap), so the +me 1g is the only way.
-    p = plan_fake("a:1gbx3");
-    assert_true(p->fits);
-    layout_name(&p->layout, name, sizeof(name));
-    assert_string_equal(name, "2g.20gb + 1g.10gb+me + 1g.10gb");
-    assert_true(p->media_ext);
-    free(p);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mig_plan *p = plan_fake(cases[i].demands);
+
+        if (!p->fits)
+            fail_msg("case %zu: '%s' does not fit: %s", i, cases[i].demands, p->why);
+        check_layout_name(&p->layout, cases[i].layout);
+        if (p->media_ext != cases[i].media_ext)
+            fail_msg("case %zu: media_ext %d", i, p->media_ext);
+        free(p);
+    }
 }
 
 static void test_placement_reason(void **state)
@@ -603,7 +584,7 @@ static void test_holds(void **state)
         {"1g.10gb", {"a", 1, 0, 0.125, 1}, false}, // 16.5 -> 17
         {"7g.80gb", {"a", 79.25, 0, 1.0, 1}, true},
     };
-    const struct mig_gpu *g = gpu_or_fail("H100-80GB");
+    const struct mig_gpu *g = catalog_gpu("H100-80GB");
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -633,7 +614,7 @@ static void test_refusals(void **state)
 
     (void)state;
     assert_non_null(p);
-    assert_int_equal(mig_plan_solve(&err, gpu_or_fail("H100-80GB"), &set, p), -1);
+    assert_int_equal(mig_plan_solve(&err, catalog_gpu("H100-80GB"), &set, p), -1);
     assert_int_equal(err.code, ERR_INVALID);
     assert_string_equal(err.msg, "no demands to plan");
     free(p);

@@ -22,21 +22,12 @@
 #include <cmocka.h>
 #include <yaml.h>
 
+#include "check.h"
 #include "core/error.h"
 #include "mig/catalog.h"
+#include "mig_check.h"
 #include "mig/geometry.h"
 #include "mig/profile.h"
-
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct mig_gpu *gpu(const char *model)
-{
-    const struct mig_gpu *g = mig_gpu_find(model);
-
-    if (g == NULL)
-        fail_msg("no '%s' in the catalog", model);
-    return g;
-}
 
 /* A layout from its list, placed; fails the test if it does not fit. */
 static void placed(const char *model, const char *list, struct mig_layout *l)
@@ -44,7 +35,7 @@ static void placed(const char *model, const char *list, struct mig_layout *l)
     struct error err = {0};
     char why[256];
 
-    if (mig_layout_parse(&err, gpu(model), list, l) < 0)
+    if (mig_layout_parse(&err, catalog_gpu(model), list, l) < 0)
         fail_msg("%s '%s': %s", model, list, err.msg);
     if (!mig_check_layout(l, why, sizeof(why)))
         fail_msg("%s '%s' does not fit: %s", model, list, why);

@@ -4,9 +4,7 @@
  */
 #include "gpu/mps.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,13 +17,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/error.h"
 #include "gpu/info.h"
+#include "testutil.h"
 
 #define CLIENT "nvidia-cuda-mps-control"
 #define DAEMON_PID 31337
@@ -52,61 +50,9 @@ static struct {
     int open_fds; /* at setup, to catch a leaked pipe end */
 } sb;
 
-static char *dup_env(const char *name)
-{
-    const char *v = getenv(name);
-    char *copy;
-
-    if (v == NULL)
-        return NULL;
-    copy = malloc(strlen(v) + 1);
-    if (copy != NULL)
-        memcpy(copy, v, strlen(v) + 1);
-    return copy;
-}
-
-static void restore_env(const char *name, char **saved)
-{
-    if (*saved != NULL)
-        setenv(name, *saved, 1);
-    else
-        unsetenv(name);
-    free(*saved);
-    *saved = NULL;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void path_in(char *dst, size_t size, const char *name)
 {
     snprintf(dst, size, "%s/%s", sb.root, name);
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-
-    return lstat(path, &st) == 0;
-}
-
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-    size_t len = strlen(text);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-    if (fd < 0)
-        return -1;
-    if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0) {
-        close(fd);
-        return -1;
-    }
-    return close(fd);
 }
 
 /* Installs `body` as bin/nvidia-cuda-mps-control; renamed into place, so never half-written. */
@@ -121,63 +67,19 @@ static void install_fake(const char *body)
     assert_int_equal(rename(tmp, path), 0);
 }
 
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *e;
-    int rc = 0;
-
-    if (lstat(path, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path);
-    d = opendir(path);
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        char child[512];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-        if (remove_tree(child) < 0)
-            rc = -1;
-    }
-    closedir(d);
-    return rmdir(path) < 0 ? -1 : rc;
-}
-
-static int count_open_fds(void)
-{
-    int n = 0;
-
-    for (int fd = 0; fd < 1024; fd++)
-        if (fcntl(fd, F_GETFD) != -1)
-            n++;
-    return n;
-}
-
 /* The pid the hanging fake wrote, or 0. */
 static pid_t fake_pid(void)
 {
     char path[128];
     long pid = 0;
-    FILE *f;
 
     path_in(path, sizeof(path), "fake.pid");
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    fclose(f);
-    return (pid_t)pid;
+    return read_longs(path, &pid, 1) == 1 ? (pid_t)pid : 0;
 }
 
 static int setup(void **state)
 {
-    char path[128], new_path[4096], pid_text[16];
+    char path[128], pid_text[16];
 
     (void)state;
     memset(&sb, 0, sizeof(sb));
@@ -198,9 +100,7 @@ static int setup(void **state)
 
     sb.saved_path = dup_env("PATH");
     sb.saved_pipe_env = dup_env("CUDA_MPS_PIPE_DIRECTORY");
-    snprintf(new_path, sizeof(new_path), "%s:%s", sb.bin,
-             sb.saved_path != NULL ? sb.saved_path : "/usr/bin:/bin");
-    setenv("PATH", new_path, 1);
+    path_prepend(sb.bin, sb.saved_path);
     unsetenv("CUDA_MPS_PIPE_DIRECTORY");
     setenv("FAKE_MPS_ROOT", sb.root, 1);
     sb.open_fds = count_open_fds();
@@ -223,24 +123,13 @@ static int teardown(void **state)
         waitpid(pid, NULL, 0); // when it is still our child
         rc = -1;
     }
-    if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
-        fprintf(stderr, "teardown: an unreaped child is left\n");
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
+    if (check_no_children_or_fds(sb.open_fds) < 0)
         rc = -1;
-    }
-    if (count_open_fds() != sb.open_fds) {
-        fprintf(stderr, "teardown: %d descriptors open, %d at setup\n", count_open_fds(),
-                sb.open_fds);
-        rc = -1;
-    }
     restore_env("PATH", &sb.saved_path);
     restore_env("CUDA_MPS_PIPE_DIRECTORY", &sb.saved_pipe_env);
     unsetenv("FAKE_MPS_ROOT");
-    if (remove_tree(sb.root) < 0 || exists(sb.root)) {
-        fprintf(stderr, "teardown: cannot remove '%s'\n", sb.root);
+    if (remove_sandbox(sb.root) < 0)
         rc = -1;
-    }
     return rc;
 }
 

@@ -11,7 +11,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -30,6 +29,7 @@
 #include <cmocka.h>
 
 #include "core/error.h"
+#include "testutil.h"
 
 #define CLIENT "nvidia-cuda-mps-control"
 
@@ -115,51 +115,9 @@ static const char *const saved_names[6] = {
     "FAKE_MPS_ROOT", "FAKE_MPS_MODE",
 };
 
-static char *dup_env(const char *name)
-{
-    const char *v = getenv(name);
-    char *copy;
-
-    if (v == NULL)
-        return NULL;
-    copy = malloc(strlen(v) + 1);
-    if (copy != NULL)
-        memcpy(copy, v, strlen(v) + 1);
-    return copy;
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void path_in(char *dst, size_t size, const char *name)
 {
     snprintf(dst, size, "%s/%s", sb.root, name);
-}
-
-static bool exists(const char *path)
-{
-    struct stat st;
-
-    return lstat(path, &st) == 0;
-}
-
-static int write_file(const char *path, const char *text, mode_t mode)
-{
-    size_t len = strlen(text);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-    if (fd < 0)
-        return -1;
-    if (write(fd, text, len) != (ssize_t)len || fchmod(fd, mode) < 0) {
-        close(fd);
-        return -1;
-    }
-    return close(fd);
 }
 
 /* Reads a whole (small) file; "" when missing. */
@@ -183,33 +141,6 @@ static void commands(char *buf, size_t size)
     read_text(path, buf, size);
 }
 
-static int remove_tree(const char *path)
-{
-    struct stat st;
-    DIR *d;
-    struct dirent *e;
-    int rc = 0;
-
-    if (lstat(path, &st) < 0)
-        return -1;
-    if (!S_ISDIR(st.st_mode))
-        return unlink(path);
-    d = opendir(path);
-    if (d == NULL)
-        return -1;
-    while ((e = readdir(d)) != NULL) {
-        char child[512];
-
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(child, sizeof(child), "%s/%s", path, e->d_name);
-        if (remove_tree(child) < 0)
-            rc = -1;
-    }
-    closedir(d);
-    return rmdir(path) < 0 ? -1 : rc;
-}
-
 /* Entries in a directory other than . and ..; -1 when it cannot be read. */
 static int count_entries(const char *path, char *first, size_t size)
 {
@@ -225,16 +156,6 @@ static int count_entries(const char *path, char *first, size_t size)
                 snprintf(first, size, "%s", e->d_name);
         }
     closedir(d);
-    return n;
-}
-
-static int count_open_fds(void)
-{
-    int n = 0;
-
-    for (int fd = 0; fd < 1024; fd++)
-        if (fcntl(fd, F_GETFD) != -1)
-            n++;
     return n;
 }
 
@@ -256,17 +177,9 @@ static bool alive(long pid)
 static size_t fake_pids(long *pids, size_t max)
 {
     char path[128];
-    size_t n = 0;
-    FILE *f;
 
     path_in(path, sizeof(path), "pids");
-    f = fopen(path, "r");
-    if (f == NULL)
-        return 0;
-    while (n < max && fscanf(f, "%ld", &pids[n]) == 1)
-        n++;
-    fclose(f);
-    return n;
+    return read_longs(path, pids, max);
 }
 
 static size_t count_alive_fakes(void)
@@ -286,7 +199,7 @@ static void set_mode(const char *mode)
 
 static int setup(void **state)
 {
-    char path[128], new_path[4096];
+    char path[128];
 
     (void)state;
     memset(&sb, 0, sizeof(sb));
@@ -310,9 +223,7 @@ static int setup(void **state)
 
     for (size_t i = 0; i < 6; i++)
         sb.saved[i] = dup_env(saved_names[i]);
-    snprintf(new_path, sizeof(new_path), "%s:%s", sb.bin,
-             sb.saved[0] != NULL ? sb.saved[0] : "/usr/bin:/bin");
-    setenv("PATH", new_path, 1);
+    path_prepend(sb.bin, sb.saved[0]);
     setenv("XDG_RUNTIME_DIR", sb.run, 1);
     unsetenv("CUDA_MPS_PIPE_DIRECTORY");
     unsetenv("CUDA_MPS_LOG_DIRECTORY");
@@ -340,35 +251,18 @@ static int teardown(void **state)
             kill((pid_t)pids[i], SIGKILL);
             rc = -1;
         }
-    if (waitpid(-1, NULL, WNOHANG) != -1 || errno != ECHILD) {
-        fprintf(stderr, "teardown: an unreaped child is left\n");
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
+    if (check_no_children_or_fds(sb.open_fds) < 0)
         rc = -1;
-    }
-    if (count_open_fds() != sb.open_fds) {
-        fprintf(stderr, "teardown: %d descriptors open, %d at setup\n", count_open_fds(),
-                sb.open_fds);
-        rc = -1;
-    }
     entries = count_entries(sb.run, first, sizeof(first));
     if (entries != 0) {
         fprintf(stderr, "teardown: %d entries left in $XDG_RUNTIME_DIR, such as '%s'\n", entries,
                 first);
         rc = -1;
     }
-    for (size_t i = 0; i < 6; i++) {
-        if (sb.saved[i] != NULL)
-            setenv(saved_names[i], sb.saved[i], 1);
-        else
-            unsetenv(saved_names[i]);
-        free(sb.saved[i]);
-        sb.saved[i] = NULL;
-    }
-    if (remove_tree(sb.root) < 0 || exists(sb.root)) {
-        fprintf(stderr, "teardown: cannot remove '%s'\n", sb.root);
+    for (size_t i = 0; i < 6; i++)
+        restore_env(saved_names[i], &sb.saved[i]);
+    if (remove_sandbox(sb.root) < 0)
         rc = -1;
-    }
     return rc;
 }
 

@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
-# `make run`: the main job. With a GPU: `info`, then the full `bench streams` and `bench
-# timeslice` studies, their results documents in build/results/. Without one: the GPU parts are
-# skipped with one line saying so, and the committed device results are shown instead, through
-# the same table code.
+# `make run`: the main job. With a GPU: `info`, the live MIG profiles against the catalog, then
+# the full `bench streams`, `bench timeslice` and `bench mig` studies, their results documents
+# in build/results/. Without one: the GPU parts are skipped with one line saying so, and the
+# committed device results are shown instead, through the same table code. Either way it ends
+# with the planner's answer to the canonical question: 40 small models on one A100-80GB.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 bin=build/gpushare
+
+# The canonical question: which mode for 40 small inference models on one A100-80GB? MIG alone
+# cannot (7 instances at most): the plan says so and lists what can. Exit 1 means "does not
+# fit", which is the answer here, not a failure.
+plan40() {
+    echo
+    echo "make run: 40 small models on one A100-80GB (tests/fixtures/demands-good-40-models.yaml):"
+    "$bin" mig plan tests/fixtures/demands-good-40-models.yaml --gpu A100-80GB || true
+}
 
 # The newest committed document of one kind, shown where no GPU can measure it.
 show_saved() {
@@ -21,22 +31,26 @@ show_saved() {
 status=$?
 if ((status == 69)); then
     reason=$(head -n 1 build/info.err | sed 's/^gpushare: no GPU: //')
-    echo "make run: no usable NVIDIA GPU here ($reason): skipped 'gpushare info', 'gpushare bench streams' and 'gpushare bench timeslice'"
+    echo "make run: no usable NVIDIA GPU here ($reason): skipped 'gpushare info', 'gpushare mig profiles --live' and 'gpushare bench streams|timeslice|mig'"
     show_saved streams
     show_saved timeslice
+    show_saved mig
+    plan40
     exit 0
 elif ((status != 0)); then
     cat build/info.err >&2
     exit "$status"
 fi
 cat build/info.txt
+"$bin" mig profiles --live
 mkdir -p build/results
 stamp=$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)
 status=0
-for mode in streams timeslice; do
+for mode in streams timeslice mig; do
     out=build/results/$mode-$stamp.json
     "$bin" bench "$mode" -o "$out" || status=$?
     echo "make run: results document in $out"
     ((status == 130)) && break
 done
+((status == 130)) || plan40
 exit "$status"

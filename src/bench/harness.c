@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/io.h"
 #include "core/str.h"
 
 /* Reaping a worker that closed its pipe: it is exiting, so this is only a backstop. */
@@ -481,21 +482,6 @@ int harness_worker_attached(struct error *err)
     return 0;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
-
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
 int harness_send(struct error *err, const json_t *msg)
 {
     char *line = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(17));
@@ -505,7 +491,8 @@ int harness_send(struct error *err, const json_t *msg)
     if (line == NULL)
         return error_set(err, ERR_INVALID, "cannot serialise a message");
     len = strlen(line);
-    rc = write_all(HARNESS_REPORT_FD, line, len) == 0 && write_all(HARNESS_REPORT_FD, "\n", 1) == 0
+    rc = io_write_all(HARNESS_REPORT_FD, line, len) == 0 &&
+                 io_write_all(HARNESS_REPORT_FD, "\n", 1) == 0
              ? 0
              : error_set(err, ERR_IO, "cannot write to the parent: %s", strerror(errno));
     free(line);

@@ -255,12 +255,14 @@ static int emulate_slices(struct error *err, struct multi_ctx *c, const struct m
 {
     struct slice_meas m;
     struct placement p;
+    unsigned done = 0;
 
     for (unsigned i = 0; i < g->n_profiles; i++) {
         const struct mig_profile_spec *ps = &g->profiles[i];
 
         if (!wanted(o, ps))
             continue;
+        done++;
         if (mps_guard_pending() != 0)
             return error_set(err, ERR_INTERRUPTED, "interrupted by signal %d", mps_guard_pending());
         emulate_placement(g, ps, &p);
@@ -268,6 +270,11 @@ static int emulate_slices(struct error *err, struct multi_ctx *c, const struct m
             return -1;
         record_slice(err, c, o, g, ps, &p, &m, full, true);
     }
+    /* A slice is emulated by its SM count: a profile whose count is unknown cannot be. */
+    if (done == 0)
+        results_skip(c->doc, "mig.emulated",
+                     "no profile asked for has an SM count in the catalog (--profiles, or an "
+                     "unverified GPU entry)");
     return 0;
 }
 
@@ -341,6 +348,9 @@ int bench_mig(struct error *err, struct multi_ctx *c, const struct migbench_opts
                          "profiles lists it)",
                          info->name);
     }
+    /* A misspelt --profiles name is an error, not a silently empty run. */
+    if (o->profiles != NULL && mig_layout_parse(err, g, o->profiles, &(struct mig_layout){0}) < 0)
+        return -1;
     if (info->mig.has_mode && info->mig.current_enabled) {
         if (nvml_mig_devices(err, info->pci_bus_id, info->device_index, dev, MIG_MAX_INSTANCES,
                              &n) < 0)

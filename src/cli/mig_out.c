@@ -629,9 +629,14 @@ void mig_out_plan(const struct mig_gpu *g, const struct demand_set *d, const str
         plan_json(g, d, p);
         return;
     }
-    if (!mig_gpu_verified(g))
-        printf("note: %s has unverified catalog rows (gpushare mig profiles --gpu %s): %s\n\n",
-               g->model, g->model, g->note != NULL ? g->note : "");
+    if (!mig_gpu_verified(g)) {
+        printf("note: unverified catalog rows of %s (gpushare mig profiles --gpu %s):", g->model,
+               g->model);
+        for (unsigned i = 0; i < g->n_profiles; i++)
+            if (!g->profiles[i].verified)
+                printf(" %s", g->profiles[i].name);
+        printf("\n\n");
+    }
     if (!p->fits) {
         printf("does not fit on one %s with MIG alone: %s\n\nnearest alternatives:\n", g->model,
                p->why);

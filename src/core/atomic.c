@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/io.h"
+
 /* The directory part of path into dir: ".", "/" or the prefix before the last '/'. */
 static int split_dir(struct error *err, const char *path, char *dir, size_t size)
 {
@@ -27,21 +29,6 @@ static int split_dir(struct error *err, const char *path, char *dir, size_t size
         snprintf(dir, size, "%.*s", (int)(slash - path), path);
     else
         return error_set(err, ERR_IO, "cannot write '%s': %s", path, strerror(ENAMETOOLONG));
-    return 0;
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t k = write(fd, p, len);
-
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        len -= (size_t)k;
-    }
     return 0;
 }
 
@@ -69,7 +56,7 @@ int atomic_stage(struct error *err, const char *path, const char *data, size_t l
     }
     /* mkstemp makes the file 0600; what we write is for everyone to read. */
     errno = 0;
-    if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+    if (fchmod(fd, mode) < 0 || io_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
         error_set(err, ERR_IO, "cannot write '%s': %s", s->tmp, strerror(errno ? errno : EIO));
         close(fd);
         atomic_discard(s);

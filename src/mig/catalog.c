@@ -37,6 +37,9 @@
 #define U MIG_ID_UNKNOWN
 
 #define LGIPP_A100 "MIG User Guide 'Getting Started' -lgip/-lgipp; go-nvml mock a100.go"
+#define PCIE_H100                                                                                  \
+    "presumed from the SXM5 printout (one fraction table for PCIe and SXM5, MIG User Guide); "     \
+    "SMs unknown [U]"
 #define LGIPP_H100 "H100 80GB HBM3 -lgip/-lgipp (lab printout, public copy); MIG User Guide"
 #define LGIPP_A30 "A30 -lgip/-lgipp (Summer-Lo/Docker_configuration 000-MIG); go-nvml mock a30.go"
 #define NVL_SMALL "gpu-operator PR #900/#903 -lgip [V]; placements: public H100 NVL -lgipp [S]"
@@ -131,8 +134,8 @@ static const struct mig_gpu catalog[] = {
     },
     {
         .model = "H100-80GB",
-        .nvml_names = "NVIDIA H100 80GB HBM3|NVIDIA H100 PCIe",
-        .device_filter = "0x233010DE|0x233110DE",
+        .nvml_names = "NVIDIA H100 80GB HBM3",
+        .device_filter = "0x233010DE",
         .sms = 132,
         .mem_slices = 8,
         .compute_slices = 7,
@@ -147,8 +150,33 @@ static const struct mig_gpu catalog[] = {
             {"4g.40gb", 5, 4, 64, 39.50, 1, false, 1, P_4G, true, LGIPP_H100},
             {"7g.80gb", 0, 7, 132, 79.25, 1, false, 1, P_7G, true, LGIPP_H100},
         },
-        .source = "k8s-mig-facts.md 3.2: SXM5 printout; PCIe shares the fraction table",
-        .note = "SM counts are the SXM5's (132 SMs); the PCIe board (114 SMs) is unverified",
+        .source = "k8s-mig-facts.md 3.2: SXM5 printout",
+        .note = "the SXM5 board; the PCIe board is H100-PCIE-80GB",
+    },
+    {
+        /* Section 3.2: "H100 80GB (PCIe and SXM5)" share one fraction table in the MIG User
+         * Guide, so names, counts and placements carry over; the PCIe part has fewer SMs and
+         * no source gives its per-profile counts. */
+        .model = "H100-PCIE-80GB",
+        .nvml_names = "NVIDIA H100 PCIe",
+        .device_filter = "0x233110DE",
+        .sms = 114,
+        .mem_slices = 8,
+        .compute_slices = 7,
+        .mem_gib = 80,
+        .n_profiles = 7,
+        .profiles = {
+            {"1g.10gb", 19, 1, 0, 9.75, 7, false, 7, P_1G, false, PCIE_H100},
+            {"1g.10gb+me", 20, 1, 0, 9.75, 1, true, 7, P_1G, false, PCIE_H100},
+            {"1g.20gb", 15, 1, 0, 19.62, 4, false, 4, P_1G_2MEM, false, PCIE_H100},
+            {"2g.20gb", 14, 2, 0, 19.62, 3, false, 3, P_2G, false, PCIE_H100},
+            {"3g.40gb", 9, 3, 0, 39.50, 2, false, 2, P_3G, false, PCIE_H100},
+            {"4g.40gb", 5, 4, 0, 39.50, 1, false, 1, P_4G, false, PCIE_H100},
+            {"7g.80gb", 0, 7, 0, 79.25, 1, false, 1, P_7G, false, PCIE_H100},
+        },
+        .source = "k8s-mig-facts.md 3.2: the H100 80GB fraction table (MIG User Guide)",
+        .note = "114 SMs in all; SMs per profile are unknown (0), and IDs, GiB and placements "
+                "are the SXM5's, presumed",
     },
     {
         /* Section 3.2 H100-94GB: 1g/2g rows [V], 3g/4g/7g rows and all placements [S]. */

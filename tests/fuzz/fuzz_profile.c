@@ -9,22 +9,17 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
 #include "mig/profile.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#define FUZZ_NAME "fuzz_profile"
+#define FUZZ_SUBJECT "input"
+#include "fuzz_check.h"
 
-static void fuzz_require(int ok, const char *why, const char *in)
-{
-    if (ok)
-        return;
-    fprintf(stderr, "fuzz_profile: %s (input '%s')\n", why, in);
-    abort();
-}
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct ref_profile {
     unsigned c, g, mem_gb;
@@ -130,16 +125,6 @@ static bool ref_parse(const char *s, struct ref_profile *r)
     }
 }
 
-static void fuzz_check_refusal(const struct error *err, const char *in)
-{
-    size_t len = strnlen(err->msg, sizeof(err->msg));
-
-    fuzz_require(err->code == ERR_USAGE, "refusal is not ERR_USAGE", in);
-    fuzz_require(len > 0 && len < sizeof(err->msg), "refusal message empty or unterminated", in);
-    fuzz_require(err->msg[0] >= 'a' && err->msg[0] <= 'z', "message starts uppercase", in);
-    fuzz_require(err->msg[len - 1] != '.', "message ends in a full stop", in);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct mig_profile_name p = {11, 22, 33, "untouched", true}, q;
@@ -156,7 +141,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     want = ref_parse(s, &r);
     if (mig_profile_parse(&err, s, &p) != 0) {
         fuzz_require(!want, "parser refused what the reference accepts", s);
-        fuzz_check_refusal(&err, s);
+        fuzz_check_refusal(&err, ERR_USAGE, s);
         fuzz_require(p.c == 11 && p.g == 22 && p.mem_gb == 33 && p.attrs_negated &&
                          strcmp(p.attrs, "untouched") == 0,
                      "refusal wrote the output", s);

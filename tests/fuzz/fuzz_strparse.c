@@ -8,7 +8,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,25 +17,11 @@
 #include "core/error.h"
 #include "core/strparse.h"
 
+#define FUZZ_NAME "fuzz_strparse"
+#define FUZZ_SUBJECT "input"
+#include "fuzz_check.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void fuzz_require(int ok, const char *why, const char *in)
-{
-    if (ok)
-        return;
-    fprintf(stderr, "fuzz_strparse: %s (input '%s')\n", why, in);
-    abort();
-}
-
-static void fuzz_check_refusal(const struct error *err, const char *in)
-{
-    size_t len = strnlen(err->msg, sizeof(err->msg));
-
-    fuzz_require(err->code == ERR_USAGE, "refusal is not ERR_USAGE", in);
-    fuzz_require(len > 0 && len < sizeof(err->msg), "refusal message empty or unterminated", in);
-    fuzz_require(err->msg[0] >= 'a' && err->msg[0] <= 'z', "message starts uppercase", in);
-    fuzz_require(err->msg[len - 1] != '.', "message ends in a full stop", in);
-}
 
 /*
  * Reference decimal parser over [s, s + len): digits only, no overflow. Slow and obvious,
@@ -72,7 +57,7 @@ static void fuzz_uint(const char *s, unsigned long min, unsigned long max)
         fuzz_require(v == ref, "parse_uint disagrees with the reference", s);
     } else {
         fuzz_require(!want, "parse_uint refused what the reference accepts", s);
-        fuzz_check_refusal(&err, s);
+        fuzz_check_refusal(&err, ERR_USAGE, s);
     }
 }
 
@@ -89,7 +74,7 @@ static void fuzz_double(const char *s, double min, double max)
         for (const char *p = strchr(s, '+'); p != NULL; p = strchr(p + 1, '+'))
             fuzz_require(p > s && (p[-1] == 'e' || p[-1] == 'E'), "parse_double took '+'", s);
     } else {
-        fuzz_check_refusal(&err, s);
+        fuzz_check_refusal(&err, ERR_USAGE, s);
     }
 }
 
@@ -109,7 +94,7 @@ static void fuzz_size(const char *s, uint64_t min, uint64_t max)
             scaled |= ref <= (UINT64_MAX >> shift) && v == ref << shift;
         fuzz_require(scaled, "parse_size value is not the number times 1, K, M or G", s);
     } else {
-        fuzz_check_refusal(&err, s);
+        fuzz_check_refusal(&err, ERR_USAGE, s);
     }
 }
 
@@ -136,7 +121,7 @@ static void fuzz_list(const char *s, size_t cap)
         }
     } else {
         fuzz_require(n == 0, "parse_uint_list left *n set on failure", s);
-        fuzz_check_refusal(&err, s);
+        fuzz_check_refusal(&err, ERR_USAGE, s);
     }
     fuzz_require(out[cap] == 0xdeadbeef, "parse_uint_list wrote past cap", s);
 }
@@ -182,7 +167,7 @@ static void fuzz_parts(const char *s)
                          strcmp(workload_name(k), s) == 0,
                      "workload_parse accepted a bad name", s);
     else
-        fuzz_check_refusal(&err, s);
+        fuzz_check_refusal(&err, ERR_USAGE, s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
