@@ -13,6 +13,7 @@
  *   garbage      sends a line that is not JSON
  *   interrupt    ready, released, sends SIGINT to the parent, hangs
  *   ignore-term  ignores SIGTERM, ready, released, hangs
+ *   linger       sends its result, then hangs without closing its pipe
  */
 #include <signal.h>
 #include <stdio.h>
@@ -115,7 +116,11 @@ int main(int argc, char **argv)
         abort();
     if (strcmp(mode, "interrupt") == 0)
         kill(getppid(), SIGINT);
-    if (strcmp(mode, "ok") != 0)
+    if (strcmp(mode, "ok") != 0 && strcmp(mode, "linger") != 0)
         hang();
-    return work_and_report(t_release, work_ms) < 0 ? 1 : 0;
+    if (work_and_report(t_release, work_ms) < 0)
+        return 1;
+    if (strcmp(mode, "linger") == 0)
+        hang();
+    return 0;
 }

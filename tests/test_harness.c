@@ -235,6 +235,20 @@ static void test_watchdog_kills_the_process_group(void **state)
     harness_workers_free(w, 1);
 }
 
+/* A worker that sent its result but never exits is still the watchdog's to kill. */
+static void test_watchdog_kills_a_worker_that_lingers(void **state)
+{
+    struct harness_opts o = quick;
+    struct harness_worker w[1];
+
+    (void)state;
+    o.run_timeout_s = 0.5;
+    assert_int_equal(run_one("linger", &o, w), -1);
+    assert_true(w[0].done && w[0].killed);
+    assert_non_null(strstr(w[0].problem, "sent its result but did not exit within 0.5 s"));
+    harness_workers_free(w, 1);
+}
+
 static void test_crash_voids_the_run(void **state)
 {
     const char *modes[] = {"ok", "crash"};
@@ -372,6 +386,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_watchdog_kills_a_worker_that_hangs_in_its_run, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_watchdog_kills_the_process_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_watchdog_kills_a_worker_that_lingers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_voids_the_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_status_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_error_line_names_the_worker, setup, teardown),

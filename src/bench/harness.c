@@ -82,6 +82,7 @@ static _Noreturn void exec_child(char *const argv[], int report_w, int gate_r, p
     signal(SIGPIPE, SIG_DFL);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
     sigprocmask(SIG_SETMASK, mask, NULL);
     execv(argv[0], argv);
     _exit(127);
@@ -310,7 +311,18 @@ static int watchdog(struct error *err, struct run *r)
             first = first < r->n ? first : i;
         }
     }
+    /* Every result is in, but a worker still holds its pipe (stuck in CUDA teardown). */
+    for (size_t i = 0; first == r->n && i < r->n; i++)
+        if (r->s[i].fd >= 0) {
+            set_problem(&r->w[i],
+                        "sent its result but did not exit within %.1f s: killed by "
+                        "the watchdog",
+                        r->o->run_timeout_s);
+            first = i;
+        }
     signal_all(r->w, r->n, SIGKILL);
+    if (first == r->n) /* cannot happen: the loop ends once every pipe is closed */
+        return error_set(err, ERR_INVALID, "the watchdog fired with every worker finished");
     return error_set(err, ERR_INVALID, "worker %zu (pid %d): %s", first, (int)r->w[first].pid,
                      r->w[first].problem);
 }
@@ -374,28 +386,31 @@ static int supervise(struct error *err, struct run *r)
     }
 }
 
-static void install(struct sigaction *old_int, struct sigaction *old_term, sigset_t *orig)
+/* The signals that stop a run: Ctrl-C, kill, and a closed terminal or SSH session. */
+static const int stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define NSTOP (sizeof(stop_signals) / sizeof(stop_signals[0]))
+
+static void install(struct sigaction old[NSTOP], sigset_t *orig)
 {
     struct sigaction sa = {.sa_handler = on_signal};
     sigset_t block;
 
     caught_signal = 0;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, old_int);
-    sigaction(SIGTERM, &sa, old_term);
     sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
+    for (size_t i = 0; i < NSTOP; i++) {
+        sigaction(stop_signals[i], &sa, &old[i]);
+        sigaddset(&block, stop_signals[i]);
+    }
     sigprocmask(SIG_BLOCK, &block, orig);
 }
 
 /* Unblocks before restoring the handlers, so a signal that came late still lands in ours. */
-static void uninstall(const struct sigaction *old_int, const struct sigaction *old_term,
-                      const sigset_t *orig)
+static void uninstall(const struct sigaction old[NSTOP], const sigset_t *orig)
 {
     sigprocmask(SIG_SETMASK, orig, NULL);
-    sigaction(SIGINT, old_int, NULL);
-    sigaction(SIGTERM, old_term, NULL);
+    for (size_t i = 0; i < NSTOP; i++)
+        sigaction(stop_signals[i], &old[i], NULL);
 }
 
 static int start_all(struct error *err, struct run *r, char *const *const argvs[], int gate_r,
@@ -416,7 +431,7 @@ int harness_run(struct error *err, const struct harness_opts *o, size_t n,
                 char *const *const argvs[], struct harness_worker *w, double *release_t)
 {
     struct slot s[HARNESS_MAX_WORKERS];
-    struct sigaction old_int, old_term;
+    struct sigaction old[NSTOP];
     sigset_t orig;
     int gate[2], rc;
     struct run r = {.o = o, .n = n, .w = w, .s = s, .release = NAN, .poll_mask = &orig};
@@ -430,7 +445,7 @@ int harness_run(struct error *err, const struct harness_opts *o, size_t n,
     if (pipe2(gate, O_CLOEXEC) != 0)
         return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
     r.gate_w = gate[1];
-    install(&old_int, &old_term, &orig);
+    install(old, &orig);
     r.deadline = harness_now() + o->ready_timeout_s;
     rc = start_all(err, &r, argvs, gate[0], &orig);
     close(gate[0]);
@@ -448,7 +463,7 @@ int harness_run(struct error *err, const struct harness_opts *o, size_t n,
         if (rc == 0 && w[i].problem[0] != '\0')
             rc = error_set(err, ERR_INVALID, "worker %zu: %s", i, w[i].problem);
     }
-    uninstall(&old_int, &old_term, &orig);
+    uninstall(old, &orig);
     if (caught_signal != 0 && (rc == 0 || err->code != ERR_INTERRUPTED))
         rc = error_set(err, ERR_INTERRUPTED, "interrupted by signal %d (%s)", (int)caught_signal,
                        strsignal(caught_signal));

@@ -61,7 +61,7 @@ struct harness_worker {
  * 0 when every worker sent its result and exited 0. Otherwise -1, every worker having been
  * stopped and reaped: ERR_INVALID naming the first worker that failed (its problem says
  * how: error line, crash, exit before its result, unreadable line, watchdog), or
- * ERR_INTERRUPTED when SIGINT or SIGTERM arrived (the signal stays blocked in the caller
+ * ERR_INTERRUPTED when SIGINT, SIGTERM or SIGHUP arrived (blocked in the caller
  * for the run; handlers of the caller are not called). No worker outlives the call, and
  * none is left a zombie. *release_t gets the release instant (NAN if never released).
  */

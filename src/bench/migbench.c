@@ -48,8 +48,11 @@ static void place(struct worker_argv *a, const struct placement *p)
 {
     if (p == NULL)
         return;
-    if (p->visible != NULL)
+    /* With one device visible it is ordinal 0, whatever --device says (getopt: last wins). */
+    if (p->visible != NULL) {
         worker_argv_add(a, "--visible-devices", "%s", p->visible);
+        worker_argv_add(a, "--device", "0");
+    }
     if (p->pct[0] != '\0')
         worker_argv_add(a, "--mps-thread-pct", "%s", p->pct);
     if (p->mem_limit[0] != '\0')
@@ -170,10 +173,37 @@ static void slice_verdict(json_t *t, const struct mig_profile_spec *ps, double s
     results_verdict(t, VERDICT_INFO, "", detail);
 }
 
-static void record_slice(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,
-                         const struct mig_gpu *g, const struct mig_profile_spec *ps,
-                         const struct placement *p, const struct slice_meas *m,
-                         const struct slice_meas *full, bool emulated)
+/* What every slice test holds, emulated or on a MIG device. */
+static json_t *slice_test(struct multi_ctx *c, const struct migbench_opts *o,
+                          const struct mig_gpu *g, const struct mig_profile_spec *ps,
+                          const char *id, const char *title, const char *method)
+{
+    json_t *t = results_add_test(c->doc, id, "mig", title);
+
+    results_param_str(t, "profile", ps->name);
+    results_param_str(t, "gpu", g->model);
+    results_param_str(t, "method", method);
+    results_param_int(t, "n", o->n);
+    results_param_int(t, "trials", c->trials);
+    results_derived_str(t, "catalog_row", ps->verified ? "verified" : "unverified");
+    return t;
+}
+
+static void slice_figures(json_t *t, const struct mig_profile_spec *ps, const struct slice_meas *m)
+{
+    ts_series(t, "tflops", "TFLOP/s", m->tflops, m->trials);
+    ts_series(t, "infer_p50_us", "us", m->p50, m->trials);
+    ts_series(t, "infer_p99_us", "us", m->p99, m->trials);
+    results_derived(t, "sms_profile", ps->sms);
+    results_derived(t, "sms_seen", m->sms_seen);
+    results_derived(t, "memory_seen_mib", m->mem_seen_mib);
+    gemm_derived(t, m);
+}
+
+static void record_emulated(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,
+                            const struct mig_gpu *g, const struct mig_profile_spec *ps,
+                            const struct placement *p, const struct slice_meas *m,
+                            const struct slice_meas *full)
 {
     double share[TS_MAX_TRIALS], full_tf = stats_percentile(full->tflops, full->trials, 50);
     double full_p50 = stats_percentile(full->p50, full->trials, 50);
@@ -182,43 +212,50 @@ static void record_slice(struct error *err, struct multi_ctx *c, const struct mi
 
     for (size_t k = 0; k < m->trials; k++)
         share[k] = m->tflops[k] / full_tf;
-    str_printf(id, sizeof(id), "mig.%s.%s", emulated ? "emulated" : "device", ps->name);
-    str_printf(title, sizeof(title), "%s slice (%u SMs, %.2f GiB)%s", ps->name, ps->sms,
-               ps->mem_gib, emulated ? ", emulated with MPS" : "");
-    t = results_add_test(c->doc, id, "mig", title);
-    results_param_str(t, "profile", ps->name);
-    results_param_str(t, "gpu", g->model);
-    results_param_str(t, "method", emulated ? EMULATION_LABEL : "MIG device");
-    results_param_int(t, "n", o->n);
-    results_param_int(t, "trials", c->trials);
-    if (p->pct[0] != '\0')
-        results_param_str(t, "mps_active_thread_percentage", p->pct);
-    if (p->mem_limit[0] != '\0')
-        results_param_str(t, "mps_pinned_device_mem_limit", p->mem_limit);
+    str_printf(id, sizeof(id), "mig.emulated.%s", ps->name);
+    str_printf(title, sizeof(title), "%s slice (%u SMs, %.2f GiB), emulated with MPS", ps->name,
+               ps->sms, ps->mem_gib);
+    t = slice_test(c, o, g, ps, id, title, EMULATION_LABEL);
+    results_param_str(t, "mps_active_thread_percentage", p->pct);
+    results_param_str(t, "mps_pinned_device_mem_limit", p->mem_limit);
     results_metric(err, t, "throughput_share", "fraction", "higher", share, m->trials);
-    ts_series(t, "tflops", "TFLOP/s", m->tflops, m->trials);
-    ts_series(t, "infer_p50_us", "us", m->p50, m->trials);
-    ts_series(t, "infer_p99_us", "us", m->p99, m->trials);
     str_printf(basis, sizeof(basis),
                "the slice's share of SMs, %u of %u: a compute-bound GEMM scales with SMs", ps->sms,
                g->sms);
     results_bound(t, (double)ps->sms / g->sms, "fraction", "upper", basis);
-    results_derived(t, "sms_profile", ps->sms);
-    results_derived(t, "sms_seen", m->sms_seen);
-    results_derived(t, "memory_seen_mib", m->mem_seen_mib);
+    slice_figures(t, ps, m);
     if (m->over_limit[0] != '\0')
         results_derived_str(t, "alloc_past_memory_limit", m->over_limit);
     results_derived(t, "share_of_sm_share",
                     stats_percentile(share, m->trials, 50) / ((double)ps->sms / g->sms));
-    gemm_derived(t, m);
     results_derived(t, "infer_p50_over_full", stats_percentile(m->p50, m->trials, 50) / full_p50);
     /* A real slice gets its memory slices' share of DRAM bandwidth (MIG User Guide: a memory
      * slice is about 1/8 of capacity and bandwidth): the bandwidth-bound request would take
      * about this many times longer than on the whole GPU. */
     results_derived(t, "real_mig_infer_slowdown_expected",
                     (double)g->mem_slices / ps->placements[0].size);
-    results_derived_str(t, "catalog_row", ps->verified ? "verified" : "unverified");
-    slice_verdict(t, ps, m->sms_seen, emulated ? EMULATION_LABEL : "measured on the MIG device");
+    slice_verdict(t, ps, m->sms_seen, EMULATION_LABEL);
+}
+
+/* On a MIG device: no whole-GPU figure exists while MIG is on, so the figures stand alone. */
+static void record_device(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,
+                          const struct mig_gpu *g, const struct mig_profile_spec *ps, size_t index,
+                          const struct mig_device *dev, const struct slice_meas *m)
+{
+    char id[96], title[160], basis[160];
+    json_t *t;
+
+    str_printf(id, sizeof(id), "mig.device.%s.%zu", ps->name, index);
+    str_printf(title, sizeof(title), "MIG device %zu, %s (%u SMs, %.2f GiB)", index, ps->name,
+               ps->sms, ps->mem_gib);
+    t = slice_test(c, o, g, ps, id, title, "MIG device");
+    results_param_str(t, "mig_device_uuid", dev->uuid);
+    results_metric(err, t, "throughput", "TFLOP/s", "higher", m->tflops, m->trials);
+    str_printf(basis, sizeof(basis), "the device's own SMs, %u of the GPU's %u", ps->sms, g->sms);
+    results_bound(t, NAN, "TFLOP/s", "upper", basis);
+    slice_figures(t, ps, m);
+    results_derived(t, "tflops_per_sm", stats_percentile(m->tflops, m->trials, 50) / ps->sms);
+    slice_verdict(t, ps, m->sms_seen, "measured on the MIG device");
 }
 
 /* The profiles worth a run: one per distinct SM count and memory (+me shares its base's). */
@@ -240,13 +277,15 @@ static bool wanted(const struct migbench_opts *o, const struct mig_profile_spec 
 /* A slice of s SMs: the percentage rounded up to 0.1, so the cap is not below s SMs before
  * MPS rounds it down to the granularity the GPU supports (MPS doc 2.3.5.2). */
 static void emulate_placement(const struct mig_gpu *g, const struct mig_profile_spec *ps,
-                              struct placement *p)
+                              int device, struct placement *p)
 {
     double pct = ceil(1000.0 * ps->sms / g->sms) / 10.0;
 
     memset(p, 0, sizeof(*p));
     str_printf(p->pct, sizeof(p->pct), "%.1f", pct > 100 ? 100.0 : pct);
-    str_printf(p->mem_limit, sizeof(p->mem_limit), "0=%uM", (unsigned)(ps->mem_gib * 1024));
+    /* Keyed by the device ordinal the client uses (MPS doc 4.2.7). */
+    str_printf(p->mem_limit, sizeof(p->mem_limit), "%d=%uM", device,
+               (unsigned)(ps->mem_gib * 1024));
 }
 
 /* The slices, one at a time, as clients of one private daemon. */
@@ -263,12 +302,10 @@ static int emulate_slices(struct error *err, struct multi_ctx *c, const struct m
         if (!wanted(o, ps))
             continue;
         done++;
-        if (mps_guard_pending() != 0)
-            return error_set(err, ERR_INTERRUPTED, "interrupted by signal %d", mps_guard_pending());
-        emulate_placement(g, ps, &p);
+        emulate_placement(g, ps, c->device, &p);
         if (measure(err, c, o, &p, ps->name, &m) < 0)
             return -1;
-        record_slice(err, c, o, g, ps, &p, &m, full, true);
+        record_emulated(err, c, o, g, ps, &p, &m, full);
     }
     /* A slice is emulated by its SM count: a profile whose count is unknown cannot be. */
     if (done == 0)
@@ -283,12 +320,11 @@ static int emulate(struct error *err, struct multi_ctx *c, const struct migbench
 {
     struct mps_daemon_opts dopts = {.timeout_ms = 20000};
     struct mps_daemon d;
-    struct mps_guard guard;
     struct error serr;
     int rc;
 
-    /* From here until the daemon is stopped, SIGINT and SIGTERM only raise a flag. */
-    mps_guard_install(&guard);
+    /* The caller's mps_guard (cli/cmd_bench.c) turns SIGINT and SIGTERM into a flag that
+     * every run checks, so this function always reaches the stop below. */
     rc = mps_daemon_start(err, &dopts, &d);
     if (rc == 0)
         rc = mps_daemon_setenv(err, &d);
@@ -303,14 +339,13 @@ static int emulate(struct error *err, struct multi_ctx *c, const struct migbench
     }
     unsetenv("CUDA_MPS_PIPE_DIRECTORY");
     unsetenv("CUDA_MPS_LOG_DIRECTORY");
-    mps_guard_remove(&guard);
     return rc;
 }
 
 static int on_mig_devices(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,
                           const struct mig_gpu *g, const struct mig_device *dev, size_t n)
 {
-    struct slice_meas full = {0}, m;
+    struct slice_meas m;
     struct placement p;
     unsigned idx;
 
@@ -325,10 +360,7 @@ static int on_mig_devices(struct error *err, struct multi_ctx *c, const struct m
         p.visible = dev[i].uuid;
         if (measure(err, c, o, &p, ps->name, &m) < 0)
             return -1;
-        /* No whole-GPU reference exists while MIG is on: the 7g slice, if any, stands in. */
-        if (full.trials == 0)
-            full = m;
-        record_slice(err, c, o, g, ps, &p, &m, &full, false);
+        record_device(err, c, o, g, ps, i, &dev[i], &m);
     }
     return 0;
 }

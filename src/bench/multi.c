@@ -13,6 +13,7 @@
 
 #include "core/progress.h"
 #include "core/str.h"
+#include "gpu/mps_daemon.h"
 #include "gpu/nvml.h"
 
 /* Generous: a worker's CUDA init, cuBLAS load and warm-up on a GPU others are using. */
@@ -43,8 +44,9 @@ int multi_init(struct error *err, struct multi_ctx *c, int device, double durati
 
 static void push(struct worker_argv *a, const char *text)
 {
-    if (a->argc >= MULTI_MAX_ARGS)
-        abort(); /* a programming error: the option lists are fixed */
+    /* Programming errors: the option lists are fixed, and a cut value would be a wrong one. */
+    if (a->argc >= MULTI_MAX_ARGS || strlen(text) >= sizeof(a->text[0]))
+        abort();
     str_printf(a->text[a->argc], sizeof(a->text[a->argc]), "%s", text);
     a->argv[a->argc] = a->text[a->argc];
     a->argv[++a->argc] = NULL;
@@ -72,12 +74,15 @@ void worker_argv_init(struct worker_argv *a, const struct multi_ctx *c, const ch
 
 void worker_argv_add(struct worker_argv *a, const char *option, const char *fmt, ...)
 {
-    char value[48];
+    char value[sizeof(a->text[0])];
     va_list ap;
+    int k;
 
     va_start(ap, fmt);
-    vsnprintf(value, sizeof(value), fmt, ap);
+    k = vsnprintf(value, sizeof(value), fmt, ap);
     va_end(ap);
+    if (k < 0 || (size_t)k >= sizeof(value))
+        abort();
     push(a, option);
     push(a, value);
 }
@@ -126,7 +131,7 @@ static int attempt(struct error *err, struct multi_ctx *c, size_t n, struct work
     struct sampling smp = {.c = c};
     struct harness_opts o = {
         .ready_timeout_s = READY_TIMEOUT_S,
-        .run_timeout_s = 3 * c->duration_s * (double)n + 60,
+        .run_timeout_s = 3 * fmax(c->duration_s, c->run_hint_s) * (double)n + 60,
         .sample_period_s = SAMPLE_PERIOD_S,
         .sample = c->sample ? take_sample : NULL,
         .sample_arg = &smp,
@@ -149,11 +154,17 @@ int multi_run(struct error *err, struct multi_ctx *c, size_t n, struct worker_ar
               struct multi_run *r)
 {
     memset(r, 0, sizeof(*r));
+    /* Between runs SIGINT and SIGTERM only raise the guard's flag (cli/cmd_bench.c). */
+    if (mps_guard_pending() != 0)
+        return error_set(err, ERR_INTERRUPTED, "interrupted by signal %d (%s)", mps_guard_pending(),
+                         strsignal(mps_guard_pending()));
     for (unsigned k = 1; k <= MULTI_MAX_ATTEMPTS; k++) {
         if (k > 1)
             harness_workers_free(r->w, r->n);
-        if (attempt(err, c, n, a, r) < 0)
+        if (attempt(err, c, n, a, r) < 0) {
+            harness_workers_free(r->w, r->n);
             return -1;
+        }
         r->attempts = k;
         r->low_overlap = !window_ok(&r->win, OVERLAP_REPEAT_BELOW);
         if (!r->low_overlap)

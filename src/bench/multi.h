@@ -29,6 +29,7 @@ struct multi_ctx {
     char bus_id[32];   /* for NVML sampling; "" when unknown */
     bool sample;       /* NVML answered: sample during runs */
     double duration_s; /* timed region of each worker */
+    double run_hint_s; /* a worker's longer run (a timeline kernel), for the watchdog; 0: none */
     unsigned trials;
     json_t *doc; /* the results document tests are appended to */
 };
@@ -40,7 +41,7 @@ int multi_init(struct error *err, struct multi_ctx *c, int device, double durati
 /* A worker's argv: gpushare worker --workload W --device D [options]. */
 struct worker_argv {
     char *argv[MULTI_MAX_ARGS + 1];
-    char text[MULTI_MAX_ARGS][48];
+    char text[MULTI_MAX_ARGS][128]; /* a MIG device's UUID fits */
     int argc;
 };
 
@@ -68,7 +69,8 @@ struct multi_run {
  * Runs the workers, samples NVML from release to the last result, and computes the window.
  * A run whose overlap is below OVERLAP_REPEAT_BELOW is repeated, up to MULTI_MAX_ATTEMPTS;
  * the last attempt is kept and flagged. -1 when a worker failed (err names it and what
- * happened), or ERR_INTERRUPTED.
+ * happened; r holds nothing to free), or ERR_INTERRUPTED, also for a SIGINT or SIGTERM the
+ * caller's mps_guard caught between runs.
  */
 int multi_run(struct error *err, struct multi_ctx *c, size_t n, struct worker_argv *const a[],
               struct multi_run *r);

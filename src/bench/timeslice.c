@@ -23,6 +23,16 @@ void ts_series(json_t *test, const char *name, const char *unit, const double *v
         results_series(&err, test, name, unit, v, n);
 }
 
+/* The mean of the per-trial means; NAN when there are none or one is missing. */
+static double mean_of(const double *v, size_t n)
+{
+    double sum = 0;
+
+    for (size_t i = 0; i < n; i++)
+        sum += v[i];
+    return n > 0 ? sum / (double)n : NAN;
+}
+
 void ts_nvml_add(struct ts_nvml *s, const struct multi_run *r)
 {
     if (s->n >= TS_MAX_TRIALS)
@@ -39,8 +49,7 @@ void ts_nvml_record(json_t *test, const struct ts_nvml *s)
     ts_series(test, "gpu_util_pct", "%", s->util, s->n);
     ts_series(test, "sm_clock_mhz", "MHz", s->clock, s->n);
     ts_series(test, "power_w", "W", s->power, s->n);
-    results_derived(test, "gpu_util_mean_pct",
-                    s->n > 0 ? stats_percentile(s->util, s->n, 50) : NAN);
+    results_derived(test, "gpu_util_mean_pct", mean_of(s->util, s->n));
 }
 
 void ts_params(json_t *test, const struct multi_ctx *c, unsigned procs)

@@ -252,21 +252,25 @@ static void meas_free(struct tl_meas *m)
 int timeslice_timeline(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
                        struct timeslice_state *st)
 {
-    for (unsigned p = 1; p <= o->max_procs; p++) {
+    int rc = 0;
+
+    for (unsigned p = 1; rc == 0 && p <= o->max_procs; p++) {
         struct tl_meas m = {.procs = p};
+
+        /* A warm-up kernel and the timed one, each taking p turns of the GPU. */
+        c->run_hint_s = 2 * o->spin_ms / 1000;
 
         for (unsigned k = 0; k < c->trials; k++) {
             progress("timeslice timeline: %u processes, trial %u/%u", p, k + 1, c->trials);
-            if (run_trial(err, c, o, &m) < 0) {
-                meas_free(&m);
-                return -1;
-            }
+            if ((rc = run_trial(err, c, o, &m)) < 0)
+                break;
         }
-        if (p == 1)
+        if (rc == 0 && p == 1)
             record_alone(err, c, o, &m);
-        else
+        else if (rc == 0)
             record_shared(err, c, o, st, &m);
         meas_free(&m);
     }
-    return 0;
+    c->run_hint_s = 0;
+    return rc;
 }

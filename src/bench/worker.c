@@ -51,16 +51,16 @@ static int run_info(struct error *err, const struct worker_opts *o)
     return rc;
 }
 
-/* Bytes of CUDA_MPS_PINNED_DEVICE_MEM_LIMIT's device-0 entry ("0=9984M", "0=10G"); 0 if none. */
-static size_t limit_bytes(const char *spec)
+/* Bytes of CUDA_MPS_PINNED_DEVICE_MEM_LIMIT's entry for this device ("1=9984M", "0=10G");
+ * 0 if it has none. */
+static size_t limit_bytes(const char *spec, int device)
 {
-    const char *eq = spec != NULL && spec[0] == '0' ? strchr(spec, '=') : NULL;
     char *end;
     double v;
 
-    if (eq == NULL || eq != spec + 1)
+    if (spec == NULL || strtol(spec, &end, 10) != device || *end != '=')
         return 0;
-    v = strtod(eq + 1, &end);
+    v = strtod(end + 1, &end);
     if (*end == 'G')
         v *= 1024;
     else if (*end != 'M')
@@ -74,14 +74,19 @@ static size_t limit_bytes(const char *spec)
  */
 static void probe_limit(const struct worker_opts *o, json_t *rdy)
 {
-    size_t limit = limit_bytes(o->mps_mem_limit);
+    size_t limit = limit_bytes(o->mps_mem_limit, o->device), free_b = 0, total_b = 0;
     void *p = NULL;
     cudaError_t rc;
 
     if (limit == 0)
         return;
-    rc = cudaMalloc(&p, limit + (256u << 20));
     results_set(rdy, "mem_limit_bytes", json_integer((json_int_t)limit));
+    /* Past the physical memory too, a refusal would prove nothing about the limit. */
+    if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess || limit + (256u << 20) >= free_b) {
+        results_set(rdy, "over_limit_alloc", results_string("inconclusive"));
+        return;
+    }
+    rc = cudaMalloc(&p, limit + (256u << 20));
     results_set(rdy, "over_limit_alloc",
                 results_string(rc == cudaSuccess ? "succeeded" : cudaGetErrorName(rc)));
     if (rc == cudaSuccess)

@@ -16,6 +16,7 @@
 #include "core/progress.h"
 #include "core/strparse.h"
 #include "gpu/info_json.h"
+#include "gpu/mps_daemon.h"
 #include "gpu/nvml.h"
 #include "results/results.h"
 #include "results/table.h"
@@ -272,14 +273,19 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
                             .command = o->mode == MODE_MIG ? "bench mig" : "bench timeslice",
                             .argc = argc,
                             .argv = argv};
+    struct mps_guard guard;
     struct error err;
     json_t *info, *doc;
     int rc;
 
     if (c == NULL)
         abort();
+    /* For the whole run SIGINT and SIGTERM only raise a flag, which every run checks: the
+     * document is written, and an MPS daemon of bench mig is stopped, whenever they come. */
+    mps_guard_install(&guard);
     if (multi_init(&err, c, o->device, o->duration, o->trials) < 0 ||
         (info = multi_info(&err, c)) == NULL) {
+        mps_guard_remove(&guard);
         free(c);
         return cli_fail(&err);
     }
@@ -290,6 +296,7 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
     json_decref(doc);
     nvml_close();
     free(c);
+    mps_guard_remove(&guard);
     return rc;
 }
 

@@ -150,7 +150,8 @@ static int cmd_profiles(const struct mig_opts *o)
     return mig_out_profiles(g, o->json);
 }
 
-/* Writes the layout's mig-parted config and script into o->out, both or neither. */
+/* Writes the layout's mig-parted config and script into o->out. Both are staged before either
+ * is renamed, so a failure while writing replaces nothing (core/atomic.h). */
 static int write_outputs(struct error *err, const struct mig_opts *o, const struct mig_layout *l)
 {
     char name[MIGPARTED_NAME_MAX + 1];

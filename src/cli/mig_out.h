@@ -28,7 +28,8 @@ int mig_out_all_layouts(bool json);
 void mig_out_plan(const struct mig_gpu *g, const struct demand_set *d, const struct mig_plan *p,
                   bool json);
 
-/* DIR/NAME.yaml and DIR/NAME.sh, staged then renamed together, and the node label line. */
+/* DIR/NAME.yaml and DIR/NAME.sh, both staged before either is renamed (a failure while writing
+ * replaces nothing; each rename is atomic), and the node label line. */
 int mig_out_files(struct error *err, const char *dir, const struct mig_layout *l, const char *name,
                   bool json);
 

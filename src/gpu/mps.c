@@ -37,16 +37,40 @@ static long now_ms(void)
     return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Child side: pipe directory in the environment, the command on stdin, output to the pipe. */
-static void exec_client(const char *pipe_dir, int in_fd, int out_fd)
+extern char **environ;
+
+/* Child side, only async-signal-safe calls: the command on stdin, output to the pipe, the
+ * environment built before the fork. */
+static void exec_client(const char *bin, char *const envp[], int in_fd, int out_fd)
 {
+    char *const argv[] = {(char *)MPS_CONTROL_BIN, NULL};
+
     setpgid(0, 0); /* its own group, so a deadline kills whatever it started too */
-    setenv("CUDA_MPS_PIPE_DIRECTORY", pipe_dir, 1);
     dup2(in_fd, STDIN_FILENO);
     dup2(out_fd, STDOUT_FILENO);
     dup2(out_fd, STDERR_FILENO);
-    execlp(MPS_CONTROL_BIN, MPS_CONTROL_BIN, (char *)NULL);
+    execve(bin, argv, envp);
     _exit(127);
+}
+
+/* environ with CUDA_MPS_PIPE_DIRECTORY=pipe_dir in place of any it had; kv holds the entry. */
+static char **client_env(const char *pipe_dir, char *kv, size_t size)
+{
+    static const char key[] = "CUDA_MPS_PIPE_DIRECTORY=";
+    size_t n = 0, k = 0;
+    char **env;
+
+    while (environ[n] != NULL)
+        n++;
+    env = calloc(n + 2, sizeof(*env));
+    if (env == NULL)
+        abort();
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], key, sizeof(key) - 1) != 0)
+            env[k++] = environ[i];
+    str_printf(kv, size, "%s%s", key, pipe_dir);
+    env[k] = kv;
+    return env;
 }
 
 /* Reads the child's output until EOF or the deadline; returns false on timeout. */
@@ -124,22 +148,21 @@ static void write_until(int fd, const char *command, long deadline)
     sigaction(SIGPIPE, &old, NULL);
 }
 
-/* Looks the client up in $PATH first: execlp's failure would only show as exit status 127,
- * which the client could also return for reasons of its own. */
-static int on_path(const char *name)
+/* Looks a program up in $PATH, as execlp would, into path: false when it is not there.
+ * Resolved before fork, so the child only calls execve (async-signal-safe). */
+bool mps_find_on_path(const char *name, char *path, size_t size)
 {
-    const char *path = getenv("PATH");
-    char buf[1024];
+    const char *p = getenv("PATH");
 
-    while (path != NULL && *path != '\0') {
-        size_t len = strcspn(path, ":");
+    while (p != NULL && *p != '\0') {
+        size_t len = strcspn(p, ":");
 
-        str_printf(buf, sizeof(buf), "%.*s/%s", (int)len, len > 0 ? path : ".", name);
-        if (access(buf, X_OK) == 0)
-            return 1;
-        path += len + (path[len] == ':');
+        str_printf(path, size, "%.*s/%s", (int)len, len > 0 ? p : ".", name);
+        if (access(path, X_OK) == 0)
+            return true;
+        p += len + (p[len] == ':');
     }
-    return 0;
+    return false;
 }
 
 /* Waits for pid until the deadline; kills it past the deadline. Always reaps. */
@@ -167,10 +190,12 @@ int mps_control(struct error *err, const char *pipe_dir, const char *command, in
 {
     int in[2], outp[2], status = 0;
     long deadline = now_ms() + timeout_ms;
+    char bin[1024], kv[300];
+    char **envp;
     pid_t pid;
     int done;
 
-    if (!on_path(MPS_CONTROL_BIN))
+    if (!mps_find_on_path(MPS_CONTROL_BIN, bin, sizeof(bin)))
         return error_set(err, ERR_UNSUPPORTED, "'%s' is not on PATH", MPS_CONTROL_BIN);
     if (pipe(in) < 0)
         return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
@@ -179,6 +204,7 @@ int mps_control(struct error *err, const char *pipe_dir, const char *command, in
         close(in[1]);
         return error_set(err, ERR_IO, "pipe: %s", strerror(errno));
     }
+    envp = client_env(pipe_dir, kv, sizeof(kv));
     pid = fork();
     if (pid < 0) {
         int e = errno;
@@ -187,13 +213,15 @@ int mps_control(struct error *err, const char *pipe_dir, const char *command, in
         close(in[1]);
         close(outp[0]);
         close(outp[1]);
+        free(envp);
         return error_set(err, ERR_IO, "fork: %s", strerror(e));
     }
     if (pid == 0) {
         close(in[1]);
         close(outp[0]);
-        exec_client(pipe_dir, in[0], outp[1]);
+        exec_client(bin, envp, in[0], outp[1]);
     }
+    free(envp);
     close(in[0]);
     close(outp[1]);
     write_until(in[1], command, deadline);

@@ -6,10 +6,14 @@
 #ifndef GPUSHARE_GPU_MPS_H
 #define GPUSHARE_GPU_MPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/error.h"
 #include "gpu/info.h"
+
+/* Looks a program up in $PATH into path (as execlp would); false when it is not there. */
+bool mps_find_on_path(const char *name, char *path, size_t size);
 
 /* $CUDA_MPS_PIPE_DIRECTORY when set, else /tmp/nvidia-mps (MPS doc, section 4.2.2). */
 const char *mps_default_pipe_dir(void);

@@ -76,22 +76,6 @@ static bool is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Looks `name` up in $PATH; fills path with the first executable match. */
-static bool find_on_path(const char *name, char *path, size_t size)
-{
-    const char *p = getenv("PATH");
-
-    while (p != NULL && *p != '\0') {
-        size_t len = strcspn(p, ":");
-
-        str_printf(path, size, "%.*s/%s", (int)len, len > 0 ? p : ".", name);
-        if (access(path, X_OK) == 0)
-            return true;
-        p += len + (p[len] == ':');
-    }
-    return false;
-}
-
 /* ---- processes that are not our children ---- */
 
 /* State and start time (clock ticks since boot) from /proc/PID/stat; -1 when unreadable. */
@@ -766,7 +750,7 @@ int mps_daemon_start(struct error *err, const struct mps_daemon_opts *o, struct 
     memset(d, 0, sizeof(*d));
     if (check_opts(err, o, mem, &n_mem) < 0)
         return -1;
-    if (!find_on_path(MPS_CONTROL_BIN, bin, sizeof(bin)))
+    if (!mps_find_on_path(MPS_CONTROL_BIN, bin, sizeof(bin)))
         return error_set(err, ERR_UNSUPPORTED, "'%s' is not on PATH", MPS_CONTROL_BIN);
     if (o->pipe_dir != NULL) {
         struct mps_probe_result probe;
@@ -896,6 +880,8 @@ void mps_guard_install(struct mps_guard *g)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &g->old_int);
     sigaction(SIGTERM, &sa, &g->old_term);
+    /* A closed SSH session: the daemon runs in a session of its own and would outlive us. */
+    sigaction(SIGHUP, &sa, &g->old_hup);
     g->installed = true;
     guard_active = true;
 }
@@ -911,6 +897,7 @@ void mps_guard_remove(struct mps_guard *g)
         return;
     sigaction(SIGINT, &g->old_int, NULL);
     sigaction(SIGTERM, &g->old_term, NULL);
+    sigaction(SIGHUP, &g->old_hup, NULL);
     g->installed = false;
     guard_active = false;
 }

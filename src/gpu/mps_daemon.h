@@ -135,8 +135,8 @@ int mps_daemon_stop(struct error *err, struct mps_daemon *d, int timeout_ms);
 int mps_daemon_setenv(struct error *err, const struct mps_daemon *d);
 
 /*
- * A guard that turns SIGINT and SIGTERM into a flag for the daemon's lifetime, so the caller
- * always reaches mps_daemon_stop. One guard at a time. A handler installed over it and later
+ * A guard that turns SIGINT, SIGTERM and SIGHUP into a flag for the daemon's lifetime, so the
+ * caller always reaches mps_daemon_stop. One guard at a time. A handler installed over it and later
  * restored (bench/harness.c does this around a run) takes the signals meanwhile and reports
  * them itself (ERR_INTERRUPTED); the guard catches those outside. The handler only stores the
  * signal number in a sig_atomic_t. It is installed with SA_RESTART, so the caller's reads and
@@ -144,7 +144,7 @@ int mps_daemon_setenv(struct error *err, const struct mps_daemon *d);
  * loops here poll every 10 to 20 ms).
  */
 struct mps_guard {
-    struct sigaction old_int, old_term; /* restored by mps_guard_remove */
+    struct sigaction old_int, old_term, old_hup; /* restored by mps_guard_remove */
     bool installed;
 };
 
