@@ -27,7 +27,7 @@ struct slice_meas {
     double tflops[TS_MAX_TRIALS];
     double p50[TS_MAX_TRIALS], p99[TS_MAX_TRIALS];
     size_t trials;
-    double sms_seen, mem_seen_mib;
+    double sms_seen, mem_seen_mib, mem_free_seen_mib;
     double algo_id, ctas, cluster_x; /* the GEMM cuBLASLt chose for the SMs it saw */
     char over_limit[48];             /* what an allocation past the memory limit did */
 };
@@ -81,6 +81,7 @@ static int gemm_trial(struct error *err, struct multi_ctx *c, const struct migbe
     m->tflops[m->trials] = tflops_of(o->n, r.rates[0]);
     m->sms_seen = multi_num(r.w[0].ready_msg, "sms");
     m->mem_seen_mib = multi_num(r.w[0].ready_msg, "mem_total_bytes") / 1048576.0;
+    m->mem_free_seen_mib = multi_num(r.w[0].ready_msg, "mem_free_bytes") / 1048576.0;
     m->algo_id = multi_num(r.w[0].ready_msg, "algo_id");
     m->ctas = multi_num(r.w[0].ready_msg, "ctas");
     m->cluster_x = multi_num(r.w[0].ready_msg, "cluster_x");
@@ -197,6 +198,7 @@ static void slice_figures(json_t *t, const struct mig_profile_spec *ps, const st
     results_derived(t, "sms_profile", ps->sms);
     results_derived(t, "sms_seen", m->sms_seen);
     results_derived(t, "memory_seen_mib", m->mem_seen_mib);
+    results_derived(t, "memory_free_seen_mib", m->mem_free_seen_mib);
     gemm_derived(t, m);
 }
 

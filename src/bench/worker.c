@@ -81,8 +81,11 @@ static void probe_limit(const struct worker_opts *o, json_t *rdy)
     if (limit == 0)
         return;
     results_set(rdy, "mem_limit_bytes", json_integer((json_int_t)limit));
-    /* Past the physical memory too, a refusal would prove nothing about the limit. */
-    if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess || limit + (256u << 20) >= free_b) {
+    /* Past the physical memory too, a refusal would prove nothing about the limit. Under a
+     * limit, MPS reports the GPU's total but only the limit's free memory (measured on an
+     * H100, driver 580), so the total is the physical figure to compare with. */
+    if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess ||
+        limit + (256u << 20) >= total_b - total_b / 10) {
         results_set(rdy, "over_limit_alloc", results_string("inconclusive"));
         return;
     }

@@ -263,8 +263,10 @@ void wl_describe(const struct wl *w, json_t *rdy)
     size_t free_b = 0, total_b = 0;
 
     /* Under an MPS pinned-memory limit, what the client is told it has. */
-    if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess)
+    if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) {
         results_set(rdy, "mem_total_bytes", json_integer((json_int_t)total_b));
+        results_set(rdy, "mem_free_bytes", json_integer((json_int_t)free_b));
+    }
     results_set(rdy, "sms", json_integer(w->sms));
     results_set(rdy, "batch", json_integer(w->batch));
     results_set(rdy, "op_ms", results_real(w->op_ms));
