@@ -35,6 +35,9 @@ int cli_bad_option(const char *usage, char **argv, int opt);
  * ..." for ERR_NO_GPU, "gpushare: error: ..." otherwise. */
 int cli_fail(const struct error *err);
 
+/* --device N: a CUDA ordinal, 0 to 63 (ERR_USAGE otherwise). */
+int cli_device(struct error *err, const char *arg, int *device);
+
 /* Resets getopt_long for a fresh argument vector. */
 void cli_reset_getopt(void);
 

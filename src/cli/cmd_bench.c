@@ -123,10 +123,7 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
 
     switch (opt) {
     case 'd':
-        if (parse_uint(err, "--device", arg, 0, 63, &v) < 0)
-            return -1;
-        o->device = (int)v;
-        return 0;
+        return cli_device(err, arg, &o->device);
     case 'n':
         if (parse_uint(err, "--trials", arg, 1, 1000, &v) < 0)
             return -1;

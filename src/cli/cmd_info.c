@@ -9,7 +9,6 @@
 
 #include "bench/bounds.h"
 #include "cli/cli.h"
-#include "core/strparse.h"
 #include "gpu/info.h"
 #include "gpu/info_json.h"
 #include "results/results.h"
@@ -44,15 +43,13 @@ static int parse(int argc, char **argv, struct info_opts *o, bool *done)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct error err;
-    unsigned long v;
     int opt;
 
     while ((opt = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
-            if (parse_uint(&err, "--device", optarg, 0, 63, &v) < 0)
+            if (cli_device(&err, optarg, &o->device) < 0)
                 return cli_usage_error(usage, &err);
-            o->device = (int)v;
             break;
         case 'm':
             o->mps_dir = optarg;

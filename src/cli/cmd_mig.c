@@ -14,7 +14,6 @@
 #include "cli/cli.h"
 #include "cli/mig_out.h"
 #include "core/str.h"
-#include "core/strparse.h"
 #include "gpu/info.h"
 #include "gpu/nvml.h"
 #include "mig/catalog.h"
@@ -71,7 +70,6 @@ static int parse_common(int argc, char **argv, struct mig_opts *o, bool *done)
         {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     struct error err;
-    unsigned long v;
     int opt;
 
     while ((opt = getopt_long(argc, argv, ":g:d:o:h", opts, NULL)) != -1) {
@@ -87,9 +85,8 @@ static int parse_common(int argc, char **argv, struct mig_opts *o, bool *done)
             o->live = true;
             break;
         case 'd':
-            if (parse_uint(&err, "--device", optarg, 0, 63, &v) < 0)
+            if (cli_device(&err, optarg, &o->device) < 0)
                 return cli_usage_error(usage, &err);
-            o->device = (int)v;
             break;
         case 'j':
             o->json = true;

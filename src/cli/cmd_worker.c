@@ -43,9 +43,7 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
     case 'W':
         return workload_parse(err, arg, &o->kind);
     case 'd':
-        rc = parse_uint(err, "--device", arg, 0, 63, &v);
-        o->device = (int)v;
-        return rc;
+        return cli_device(err, arg, &o->device);
     case 't':
         return parse_double(err, "--duration", arg, 0, 3600, &o->duration_s);
     case 'w':

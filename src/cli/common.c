@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "core/strparse.h"
 #include "results/results.h"
 
 int cli_usage_error(const char *usage, const struct error *err)
@@ -45,4 +46,14 @@ int cli_write_doc(struct error *err, const json_t *doc, const char *path)
     if (path == NULL)
         return 0;
     return results_write(err, doc, path);
+}
+
+int cli_device(struct error *err, const char *arg, int *device)
+{
+    unsigned long v;
+
+    if (parse_uint(err, "--device", arg, 0, 63, &v) < 0)
+        return -1;
+    *device = (int)v;
+    return 0;
 }
