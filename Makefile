@@ -34,9 +34,10 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 # Pure logic: no CUDA header, linked by the unit tests and the fuzzers.
 BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timeline.c sampler.c \
-              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c))
+              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c \
+              mpsbench.c mps_threads.c mps_clients.c))
 PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
-             src/gpu/mps_daemon.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c) \
+             src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c) \
              $(BENCH_PURE)
 # Host code that includes CUDA runtime headers.
 CUDA_C_SRCS := src/gpu/cu.c src/gpu/cublas.c src/gpu/info.c \
@@ -140,7 +141,7 @@ $(BUILD)/test/fake_worker: tests/fake_worker.c $(PURE_ASAN) | $(GEN)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) $(DEP_LIBS) -ldl -lm
 
-$(BUILD)/test/test_harness: $(BUILD)/test/fake_worker
+$(BUILD)/test/test_harness $(BUILD)/test/test_mpsbench: $(BUILD)/test/fake_worker
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)

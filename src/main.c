@@ -17,6 +17,8 @@ static const struct cmd commands[] = {
     {"info", cmd_info, "show the GPU: limits, copy engines, PCIe, MIG profiles, MPS daemon", false},
     {"bench", cmd_bench, "measure a sharing mode on this GPU (streams, timeslice, mig)", false},
     {"mig", cmd_mig, "MIG profiles, layout check, every layout, and a plan for your models", false},
+    {"mps", cmd_mps, "start, stop, inspect an MPS daemon; run a command as its client", false},
+    {"emit", cmd_emit, "write deployable files: MPS scripts and systemd unit", false},
     {"show", cmd_show, "print the table of a saved results document", false},
     {"help", cmd_help, "show help for a command: gpushare help COMMAND", false},
     {"version", cmd_version, "print the version and the commit it was built from", false},

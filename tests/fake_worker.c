@@ -14,8 +14,18 @@
  *   interrupt    ready, released, sends SIGINT to the parent, hangs
  *   ignore-term  ignores SIGTERM, ready, released, hangs
  *   linger       sends its result, then hangs without closing its pipe
+ *
+ *   fake_worker worker --workload W [--duration S] [--streams N] [other options ignored]
+ *
+ * stands in for `gpushare worker` under the benchmarks (tests/test_mpsbench.c): ready with
+ * the fields they read (batch 1, 132 SMs), released, busy for min(S, 50 ms), then a result
+ * at 1000 operations per second per stream. $FAKE_WORKER_MODE picks a misbehaviour: crash-mps
+ * (abort after the release) or interrupt-mps (SIGINT to the parent, then hang), only in a
+ * worker that has CUDA_MPS_PIPE_DIRECTORY, i.e. runs under the benchmark's daemon. Every
+ * worker appends "WORKLOAD PIPE_DIR" to $FAKE_WORKER_LOG when it is set.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +91,60 @@ static pid_t start_grandchild(void)
     return p;
 }
 
+static void log_worker(const char *workload)
+{
+    const char *log = getenv("FAKE_WORKER_LOG"), *pipe = getenv("CUDA_MPS_PIPE_DIRECTORY");
+    FILE *f = log != NULL ? fopen(log, "a") : NULL;
+
+    if (f == NULL)
+        return;
+    fprintf(f, "%s %s\n", workload, pipe != NULL ? pipe : "-");
+    fclose(f);
+}
+
+/* The `gpushare worker` stand-in: options as the benchmarks pass them. */
+static int fake_gpushare_worker(int argc, char **argv)
+{
+    const char *workload = "?", *mode = getenv("FAKE_WORKER_MODE");
+    double duration = 0.05, streams = 1, t_release, t0, t1;
+    bool under_mps = getenv("CUDA_MPS_PIPE_DIRECTORY") != NULL;
+    struct error err;
+    json_t *m;
+    int rc;
+
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--workload") == 0)
+            workload = argv[i + 1];
+        else if (strcmp(argv[i], "--duration") == 0)
+            duration = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--streams") == 0)
+            streams = strtod(argv[i + 1], NULL);
+    }
+    if (mode == NULL || !under_mps)
+        mode = "ok";
+    log_worker(workload);
+    m = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "msg", "ready", "pid", (int)getpid(), "batch",
+                  1, "sms", 132, "smids", 132, "op_ms", 1.0);
+    rc = harness_send(NULL, m);
+    json_decref(m);
+    if (rc < 0 || harness_wait_release(&err, &t_release) < 0)
+        return 1;
+    if (strcmp(mode, "crash-mps") == 0)
+        abort();
+    if (strcmp(mode, "interrupt-mps") == 0) {
+        kill(getppid(), SIGINT);
+        hang();
+    }
+    t0 = harness_now();
+    sleep_ms((long)(1000 * (duration < 0.05 ? duration : 0.05)));
+    t1 = harness_now();
+    m = json_pack("{s:s, s:f, s:f, s:f, s:f}", "msg", "result", "t_release", t_release, "t0", t0,
+                  "t1", t1, "rate", 1000 * streams);
+    rc = harness_send(NULL, m);
+    json_decref(m);
+    return rc < 0;
+}
+
 int main(int argc, char **argv)
 {
     struct error err;
@@ -94,6 +158,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "fake_worker: %s\n", err.msg);
         return 2;
     }
+    if (strcmp(mode, "worker") == 0)
+        return fake_gpushare_worker(argc, argv);
     if (strcmp(mode, "hang-ready") == 0)
         hang();
     if (strcmp(mode, "error") == 0) {

@@ -3,7 +3,7 @@
 # and changes none of its settings. Writes everything to $OUT when set (the device machine's
 # return folder), else to build/gpu-test/. Commit what it measured under results/.
 #
-#   GPU_TEST=all|streams|timeslice|mig tools/gpu-test.sh [extra bench streams options]
+#   GPU_TEST=all|streams|timeslice|mig|mps|mps-quick tools/gpu-test.sh [extra bench streams options]
 #
 #   streams    info, the MIG profiles against nvidia-smi's, bench streams
 #   timeslice  bench timeslice twice (the second run only the timeline, to check that the
@@ -11,6 +11,11 @@
 #              SIGINT; after each, no worker process and no CUDA process may be left
 #   mig        the live MIG profiles against the catalog, then bench mig (slices emulated with
 #              MPS while MIG stays disabled); no MPS daemon and no directory may be left
+#   mps        20 `gpushare mps start`/`stop` cycles, bench mps, then bench mps interrupted
+#              with SIGINT; after each, no MPS daemon, no MPS directory and no worker
+#   mps-quick  the same with a short bench mps (one trial, two processes), for a smoke test
+#              MPS_PARTS=LIST passes --only LIST to bench mps; MPS_LIFECYCLE=0 skips the cycles,
+#              exec and SIGINT checks (to split the study over calls of limited length)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-test}
@@ -30,6 +35,19 @@ leftovers() {
         status=1
     else
         echo "ok   nothing left after $1: no worker process, no process on the GPU"
+    fi
+}
+
+# No live MPS daemon or server and no gpushare MPS directory. A zombie (state Z) is an exited
+# process its parent has not reaped; PID 1 of some containers never reaps, and a zombie holds
+# nothing: only live processes count.
+no_mps_left() {
+    if ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && /[n]vidia-cuda-mps/' | grep . ||
+        ls -d /tmp/gpushare-mps-* "${XDG_RUNTIME_DIR:-/nonexistent}"/gpushare-mps-* 2>/dev/null; then
+        echo "gpu-test: an MPS daemon or its directory was left behind after $1" >&2
+        status=1
+    else
+        echo "ok   no MPS daemon and no MPS directory left after $1"
     fi
 }
 
@@ -92,15 +110,86 @@ if [ "$what" = all ] || [ "$what" = mig ]; then
     echo "== gpushare bench mig"
     "$bin" bench mig -o "$out/mig.json" | tee "$out/mig.txt" || status=1
     leftovers "bench mig"
-    # A zombie (state Z) is an exited process its parent has not reaped; PID 1 of some
-    # containers never reaps, and a zombie holds nothing: only live processes count.
-    if ps -eo pid=,stat=,args= | awk '$2 !~ /^Z/ && /[n]vidia-cuda-mps/' | grep . ||
-        ls -d /tmp/gpushare-mps-* "${XDG_RUNTIME_DIR:-/nonexistent}"/gpushare-mps-* 2>/dev/null; then
-        echo "gpu-test: an MPS daemon or its directory was left behind" >&2
-        status=1
+    no_mps_left "bench mig"
+fi
+
+mps=0
+case $what in all | mps | mps-quick) mps=1 ;; esac
+lifecycle=0
+if [ "$mps" = 1 ] && [ "${MPS_LIFECYCLE:-1}" = 1 ]; then
+    lifecycle=1
+fi
+quick=()
+if [ "$what" = mps-quick ]; then
+    quick=(--trials 1 --duration 0.5 --procs 2 --sizes 1024 --sweep-step 50)
+fi
+parts=()
+if [ -n "${MPS_PARTS:-}" ]; then
+    parts=(--only "$MPS_PARTS")
+fi
+
+if [ "$lifecycle" = 1 ]; then
+    echo "== 20 gpushare mps start / stop cycles"
+    cycles=0
+    for _ in $(seq 20); do
+        env_lines=$("$bin" mps start 2>>"$out/mps-cycles.log") || break
+        pipe=$(sed -n "s/^export CUDA_MPS_PIPE_DIRECTORY='\(.*\)'$/\1/p" <<<"$env_lines")
+        "$bin" mps status --pipe-dir "$pipe" >>"$out/mps-cycles.log" 2>&1 || break
+        "$bin" mps stop --pipe-dir "$pipe" 2>>"$out/mps-cycles.log" || break
+        cycles=$((cycles + 1))
+    done
+    if [ "$cycles" -eq 20 ]; then
+        echo "ok   20 start/status/stop cycles"
     else
-        echo "ok   no MPS daemon and no MPS directory left"
+        echo "gpu-test: cycle $((cycles + 1)) failed; see mps-cycles.log" >&2
+        status=1
     fi
+    no_mps_left "20 cycles"
+
+    echo "== gpushare mps exec and status with a client attached"
+    env_lines=$("$bin" mps start --thread-pct 50 2>>"$out/mps-cycles.log") || status=1
+    pipe=$(sed -n "s/^export CUDA_MPS_PIPE_DIRECTORY='\(.*\)'$/\1/p" <<<"$env_lines")
+    "$bin" mps exec --pipe-dir "$pipe" --thread-pct 25 -- "$bin" info --json \
+        >"$out/mps-exec-info.json" 2>>"$out/mps-cycles.log" || status=1
+    python3 -c 'import json,sys; print("ok   mps exec --thread-pct 25 (daemon 50): the client sees",
+        json.load(open(sys.argv[1]))["info"]["sm_count"], "SMs")' "$out/mps-exec-info.json" ||
+        status=1
+    "$bin" mps exec --pipe-dir "$pipe" -- "$bin" bench streams --only kernels --trials 3 \
+        >/dev/null 2>>"$out/mps-cycles.log" &
+    client=$!
+    sleep 4
+    "$bin" mps status --pipe-dir "$pipe" | tee "$out/mps-status-client.txt" || status=1
+    "$bin" mps status --pipe-dir "$pipe" --json >"$out/mps-status-client.json" || status=1
+    wait "$client" || status=1
+    "$bin" mps stop --pipe-dir "$pipe" 2>>"$out/mps-cycles.log" || status=1
+    no_mps_left "mps exec"
+fi
+if [ "$mps" = 1 ]; then
+    echo "== gpushare bench mps ${parts[*]}"
+    "$bin" bench mps -o "$out/mps.json" "${quick[@]}" "${parts[@]}" | tee "$out/mps.txt" ||
+        status=1
+    leftovers "bench mps"
+    no_mps_left "bench mps"
+fi
+if [ "$lifecycle" = 1 ]; then
+    echo "== SIGINT in the middle of bench mps (under the daemon)"
+    "$bin" bench mps --only threads -o "$out/mps-interrupted.json" \
+        >"$out/mps-interrupted.txt" 2>&1 &
+    pid=$!
+    sleep 10
+    kill -INT "$pid"
+    rc=0
+    wait "$pid" || rc=$?
+    sleep 1
+    if [ "$rc" -eq 130 ]; then
+        echo "ok   interrupted bench mps exited 130"
+    else
+        echo "gpu-test: interrupted bench mps exited $rc, expected 130" >&2
+        status=1
+    fi
+    tail -n 3 "$out/mps-interrupted.txt"
+    leftovers "SIGINT in bench mps"
+    no_mps_left "SIGINT in bench mps"
 fi
 echo "gpu-test: done (status $status); results in $out"
 exit "$status"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make run`: the main job. With a GPU: `info`, the live MIG profiles against the catalog, then
-# the full `bench streams`, `bench timeslice` and `bench mig` studies, their results documents
+# the full `bench streams`, `bench timeslice`, `bench mps` and `bench mig` studies, their results documents
 # in build/results/. Without one: the GPU parts are skipped with one line saying so, and the
 # committed device results are shown instead, through the same table code. Either way it ends
 # with the planner's answer to the canonical question: 40 small models on one A100-80GB.
@@ -31,9 +31,11 @@ show_saved() {
 status=$?
 if ((status == 69)); then
     reason=$(head -n 1 build/info.err | sed 's/^gpushare: no GPU: //')
-    echo "make run: no usable NVIDIA GPU here ($reason): skipped 'gpushare info', 'gpushare mig profiles --live' and 'gpushare bench streams|timeslice|mig'"
+    echo "make run: no usable NVIDIA GPU here ($reason): skipped 'gpushare info', 'gpushare mig profiles --live' and 'gpushare bench streams|timeslice|mps|mig'"
     show_saved streams
     show_saved timeslice
+    show_saved mps-contention
+    show_saved mps
     show_saved mig
     plan40
     exit 0
@@ -46,7 +48,7 @@ cat build/info.txt
 mkdir -p build/results
 stamp=$(hostname -s)-$(date -u +%Y%m%dT%H%M%SZ)
 status=0
-for mode in streams timeslice mig; do
+for mode in streams timeslice mps mig; do
     out=build/results/$mode-$stamp.json
     "$bin" bench "$mode" -o "$out" || status=$?
     echo "make run: results document in $out"

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/mpsbench.h"
 #include "core/progress.h"
 #include "core/stats.h"
 #include "core/str.h"
-#include "gpu/mps_daemon.h"
 #include "gpu/nvml.h"
 #include "results/results.h"
 
@@ -317,31 +317,26 @@ static int emulate_slices(struct error *err, struct multi_ctx *c, const struct m
     return 0;
 }
 
+struct emulation {
+    const struct migbench_opts *o;
+    const struct mig_gpu *g;
+    const struct slice_meas *full;
+};
+
+static int emulate_in_session(struct error *err, struct multi_ctx *c, void *arg)
+{
+    const struct emulation *e = arg;
+
+    return emulate_slices(err, c, e->o, e->g, e->full);
+}
+
+/* The slices as clients of one private daemon, stopped whatever happens (bench/mpsbench.h). */
 static int emulate(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,
                    const struct mig_gpu *g, const struct slice_meas *full)
 {
-    struct mps_daemon_opts dopts = {.timeout_ms = 20000};
-    struct mps_daemon d;
-    struct error serr;
-    int rc;
+    struct emulation e = {.o = o, .g = g, .full = full};
 
-    /* The caller's mps_guard (cli/cmd_bench.c) turns SIGINT and SIGTERM into a flag that
-     * every run checks, so this function always reaches the stop below. */
-    rc = mps_daemon_start(err, &dopts, &d);
-    if (rc == 0)
-        rc = mps_daemon_setenv(err, &d);
-    if (rc == 0) {
-        progress("mig: MPS daemon at %s emulates the slices", d.pipe_dir);
-        rc = emulate_slices(err, c, o, g, full);
-    }
-    /* Always, whatever happened above: no daemon outlives the benchmark. */
-    if (mps_daemon_stop(&serr, &d, 20000) < 0 && rc == 0) {
-        *err = serr;
-        rc = -1;
-    }
-    unsetenv("CUDA_MPS_PIPE_DIRECTORY");
-    unsetenv("CUDA_MPS_LOG_DIRECTORY");
-    return rc;
+    return mps_session(err, c, emulate_in_session, &e);
 }
 
 static int on_mig_devices(struct error *err, struct multi_ctx *c, const struct migbench_opts *o,

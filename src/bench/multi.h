@@ -31,7 +31,8 @@ struct multi_ctx {
     double duration_s; /* timed region of each worker */
     double run_hint_s; /* a worker's longer run (a timeline kernel), for the watchdog; 0: none */
     unsigned trials;
-    json_t *doc; /* the results document tests are appended to */
+    json_t *doc;        /* the results document tests are appended to */
+    int mps_timeout_ms; /* MPS daemon start and stop deadlines (bench/mpsbench.h); 0: 20 s */
 };
 
 /* Finds this executable and fills the context; sampling is set up by multi_info(). */

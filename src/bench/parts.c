@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "bench/mpsbench.h"
 #include "bench/timeslice.h"
 #include "bench/worker.h"
 
@@ -23,6 +24,11 @@ static const struct part_name ts_names[] = {
     {TS_CONTENTION, "contention"},
     {TS_TIMELINE, "timeline"},
     {TS_VICTIM, "victim"},
+};
+
+static const struct part_name mps_names[] = {
+    {MPS_CONTENTION, "contention"}, {MPS_TIMELINE, "timeline"}, {MPS_VICTIM, "victim"},
+    {MPS_THREADS, "threads"},       {MPS_MEMLIMIT, "memlimit"}, {MPS_CLIENTS, "clients"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -82,9 +88,20 @@ int timeslice_parse_parts(struct error *err, const char *list, unsigned *mask)
                        mask);
 }
 
+const char *mps_part_name(unsigned bit)
+{
+    return part_name(mps_names, COUNT(mps_names), bit);
+}
+
+int mps_parse_parts(struct error *err, const char *list, unsigned *mask)
+{
+    return parse_parts(err, mps_names, COUNT(mps_names),
+                       "contention, timeline, victim, threads, memlimit or clients", list, mask);
+}
+
 static const char *const workload_names[] = {
     [WL_GEMM] = "gemm", [WL_SPIN] = "spin", [WL_INFER] = "infer",
-    [WL_COPY] = "copy", [WL_INFO] = "info",
+    [WL_COPY] = "copy", [WL_INFO] = "info", [WL_CLIENT] = "client",
 };
 
 const char *workload_name(enum workload_kind k)
@@ -100,8 +117,8 @@ int workload_parse(struct error *err, const char *name, enum workload_kind *k)
             return 0;
         }
     return error_set(err, ERR_USAGE,
-                     "unknown workload '%.*s': expected gemm, spin, infer, copy or info", NAME_ECHO,
-                     name);
+                     "unknown workload '%.*s': expected gemm, spin, infer, copy, info or client",
+                     NAME_ECHO, name);
 }
 
 int dtype_parse(struct error *err, const char *name, bool *bf16)

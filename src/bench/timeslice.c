@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/progress.h"
 #include "core/stats.h"
@@ -52,15 +53,31 @@ void ts_nvml_record(json_t *test, const struct ts_nvml *s)
     results_derived(test, "gpu_util_mean_pct", mean_of(s->util, s->n));
 }
 
-void ts_params(json_t *test, const struct multi_ctx *c, unsigned procs)
+const char *ts_mode(const struct timeslice_opts *o)
+{
+    return o->mode != NULL ? o->mode : "timeslice";
+}
+
+bool ts_is_mps(const struct timeslice_opts *o)
+{
+    return strcmp(ts_mode(o), "mps") == 0;
+}
+
+void ts_params(json_t *test, const struct multi_ctx *c, const struct timeslice_opts *o,
+               unsigned procs)
 {
     results_param_int(test, "processes", procs);
     results_param_int(test, "trials", c->trials);
     results_param_num(test, "duration_s", c->duration_s);
-    results_param_str(test, "sharing", "time-slicing (no MPS)");
+    results_param_str(test, "sharing",
+                      ts_is_mps(o) ? "MPS (one private daemon)" : "time-slicing (no MPS)");
+    if (o->aggressor_priority != NULL)
+        results_param_str(test, "aggressor_mps_client_priority", o->aggressor_priority);
+    if (o->aggressor_thread_pct != NULL)
+        results_param_str(test, "aggressor_mps_thread_pct", o->aggressor_thread_pct);
 }
 
-static double gemm_tflops(unsigned n, double gemms_per_s)
+double ts_gemm_tflops(unsigned n, double gemms_per_s)
 {
     return 2.0 * n * n * (double)n * gemms_per_s / 1e12;
 }
@@ -106,7 +123,7 @@ static int solo(struct error *err, struct multi_ctx *c, const struct timeslice_o
             return -1;
         if (st->batch[si] == 0)
             st->batch[si] = (unsigned)multi_num(r.w[0].ready_msg, "batch");
-        tf[k] = gemm_tflops(n, r.rates[0]);
+        tf[k] = ts_gemm_tflops(n, r.rates[0]);
         ts_nvml_add(&nv, &r);
         if (k + 1 == c->trials)
             rdy = json_incref(r.w[0].ready_msg);
@@ -115,7 +132,7 @@ static int solo(struct error *err, struct multi_ctx *c, const struct timeslice_o
     st->solo_rate[si] = stats_percentile(tf, c->trials, 50) * 1e12 / (2.0 * n * n * (double)n);
     str_printf(id, sizeof(id), "timeslice.contention.gemm.%s.n%u.p1", o->bf16 ? "bf16" : "fp32", n);
     t = results_add_test(c->doc, id, "timeslice.contention", "gemm alone: the reference");
-    ts_params(t, c, 1);
+    ts_params(t, c, o, 1);
     results_param_int(t, "n", n);
     results_param_int(t, "batch", st->batch[si]);
     results_metric(err, t, "throughput", "TFLOP/s", "higher", tf, c->trials);
@@ -130,32 +147,44 @@ static int solo(struct error *err, struct multi_ctx *c, const struct timeslice_o
     return 0;
 }
 
-static int contended_trial(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
-                           const struct timeslice_state *st, size_t si, struct size_run *sr)
+int ts_gemm_trial(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
+                  unsigned n, unsigned batch, double solo_rate, unsigned procs, double *slowdown,
+                  struct ts_nvml *nvml, struct ts_gemm_trial *out)
 {
     struct worker_argv a[TS_MAX_PROCS];
     struct worker_argv *ap[TS_MAX_PROCS];
     struct multi_run r;
-    double agg;
+    int rc;
 
-    for (unsigned i = 0; i < sr->procs; i++) {
-        gemm_argv(&a[i], c, o, sr->n, st->batch[si]);
+    for (unsigned i = 0; i < procs; i++) {
+        gemm_argv(&a[i], c, o, n, batch);
         ap[i] = &a[i];
     }
-    if (multi_run(err, c, sr->procs, ap, &r) < 0)
+    if (multi_run(err, c, procs, ap, &r) < 0)
         return -1;
-    if (contention_figures(err, st->solo_rate[si], r.rates, sr->procs,
-                           sr->slowdown + sr->n_slowdown, &agg) < 0) {
-        multi_run_free(&r);
-        return -1;
-    }
-    sr->n_slowdown += sr->procs;
-    sr->aggregate[sr->trials] = agg;
-    sr->overlap[sr->trials++] = r.win.min_fraction;
-    sr->attempts += r.attempts;
-    sr->flagged |= r.low_overlap;
-    ts_nvml_add(&sr->nvml, &r);
+    rc = contention_figures(err, solo_rate, r.rates, procs, slowdown, &out->aggregate);
+    out->overlap = r.win.min_fraction;
+    out->attempts = r.attempts;
+    out->low_overlap = r.low_overlap;
+    if (rc == 0 && nvml != NULL)
+        ts_nvml_add(nvml, &r);
     multi_run_free(&r);
+    return rc;
+}
+
+static int contended_trial(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
+                           const struct timeslice_state *st, size_t si, struct size_run *sr)
+{
+    struct ts_gemm_trial tr;
+
+    if (ts_gemm_trial(err, c, o, sr->n, st->batch[si], st->solo_rate[si], sr->procs,
+                      sr->slowdown + sr->n_slowdown, &sr->nvml, &tr) < 0)
+        return -1;
+    sr->n_slowdown += sr->procs;
+    sr->aggregate[sr->trials] = tr.aggregate;
+    sr->overlap[sr->trials++] = tr.overlap;
+    sr->attempts += tr.attempts;
+    sr->flagged |= tr.low_overlap;
     return 0;
 }
 
@@ -200,7 +229,7 @@ static void record_contended(struct error *err, struct multi_ctx *c, const struc
                sr->n, sr->procs);
     str_printf(title, sizeof(title), "%u processes, gemm n=%u each, no MPS", sr->procs, sr->n);
     t = results_add_test(c->doc, id, "timeslice.contention", title);
-    ts_params(t, c, sr->procs);
+    ts_params(t, c, o, sr->procs);
     results_param_int(t, "n", sr->n);
     results_param_int(t, "batch", st->batch[si]);
     results_metric(err, t, "slowdown", "x", "lower", sr->slowdown, sr->n_slowdown);
@@ -214,8 +243,8 @@ static void record_contended(struct error *err, struct multi_ctx *c, const struc
     results_derived(t, "aggregate_x", agg);
     results_derived(t, "progress_per_process",
                     1.0 / stats_percentile(sr->slowdown, sr->n_slowdown, 50));
-    results_derived(t, "tflops_solo", gemm_tflops(sr->n, st->solo_rate[si]));
-    results_derived(t, "tflops_aggregate", gemm_tflops(sr->n, st->solo_rate[si] * agg));
+    results_derived(t, "tflops_solo", ts_gemm_tflops(sr->n, st->solo_rate[si]));
+    results_derived(t, "tflops_aggregate", ts_gemm_tflops(sr->n, st->solo_rate[si] * agg));
     results_derived(t, "overlap_min", ovl_min);
     results_derived(t, "attempts", sr->attempts);
     results_derived(t, "low_overlap_flagged", sr->flagged);

@@ -44,6 +44,14 @@ enum timeslice_part {
 #define TS_SEED_CLAIM_US 10000.0
 
 struct timeslice_opts {
+    /* The test ids' first word and what ts_params records as "sharing": NULL is "timeslice";
+     * "mps" when bench mps runs these parts under its daemon. */
+    const char *mode;
+    /* victim under MPS, what the aggressors get (NULL: inherit): CUDA_MPS_CLIENT_PRIORITY ("1":
+     * below normal), ids MODE.victim.lowprio.pN; or CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, ids
+     * MODE.victim.capPCT.pN. With either, the victim alone is not run again. */
+    const char *aggressor_priority;
+    const char *aggressor_thread_pct;
     unsigned parts;
     unsigned max_procs;           /* P: 2..TS_MAX_PROCS */
     unsigned sizes[TS_MAX_SIZES]; /* contention gemm sizes */
@@ -90,6 +98,24 @@ struct ts_nvml {
 void ts_nvml_add(struct ts_nvml *s, const struct multi_run *r);
 void ts_nvml_record(json_t *test, const struct ts_nvml *s);
 /* Records the run parameters every test shares. */
-void ts_params(json_t *test, const struct multi_ctx *c, unsigned procs);
+void ts_params(json_t *test, const struct multi_ctx *c, const struct timeslice_opts *o,
+               unsigned procs);
+/* o->mode, or "timeslice". */
+const char *ts_mode(const struct timeslice_opts *o);
+bool ts_is_mps(const struct timeslice_opts *o);
+
+/* One trial of `procs` identical gemm workers of size n, each doing `batch` per step: every
+ * worker's slowdown against solo_rate (gemms per second alone) is appended to slowdown[], the
+ * aggregate (sum of rates over solo_rate) and the run's overlap go in *agg and *overlap.
+ * Adds the run's NVML means to nvml when it is not NULL. */
+struct ts_gemm_trial {
+    double aggregate, overlap;
+    unsigned attempts;
+    bool low_overlap;
+};
+int ts_gemm_trial(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
+                  unsigned n, unsigned batch, double solo_rate, unsigned procs, double *slowdown,
+                  struct ts_nvml *nvml, struct ts_gemm_trial *out);
+double ts_gemm_tflops(unsigned n, double gemms_per_s);
 
 #endif

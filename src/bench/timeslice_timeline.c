@@ -8,6 +8,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/progress.h"
 #include "core/stats.h"
@@ -156,7 +157,7 @@ static int run_trial(struct error *err, struct multi_ctx *c, const struct timesl
 static void record_common(json_t *t, const struct multi_ctx *c, const struct timeslice_opts *o,
                           const struct tl_meas *m)
 {
-    ts_params(t, c, m->procs);
+    ts_params(t, c, o, m->procs);
     results_param_num(t, "spin_ms", o->spin_ms);
     results_param_num(t, "gap_threshold_us", o->gap_us);
     results_derived(t, "timer_tick_ns", m->tick_ns);
@@ -172,8 +173,12 @@ static void record_common(json_t *t, const struct multi_ctx *c, const struct tim
 static void record_alone(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
                          const struct tl_meas *m)
 {
-    json_t *t = results_add_test(c->doc, "timeslice.timeline.p1", "timeslice.timeline",
-                                 "one process alone: the recorder's control");
+    char id[64], group[64];
+    json_t *t;
+
+    str_printf(id, sizeof(id), "%s.timeline.p1", ts_mode(o));
+    str_printf(group, sizeof(group), "%s.timeline", ts_mode(o));
+    t = results_add_test(c->doc, id, group, "one process alone: the recorder's control");
 
     results_metric(err, t, "run_share", "fraction", "higher", m->run_share, m->trials);
     results_bound(t, 1.0, "fraction", "upper", "the kernel cannot run longer than it exists");
@@ -197,18 +202,36 @@ static void timeline_verdict(json_t *t, const struct tl_meas *m, double slice, d
     results_verdict(t, VERDICT_INFO, "", detail);
 }
 
+/* Under MPS the contexts should run side by side: no slices at all. */
+static void mps_timeline_verdict(json_t *t, const struct tl_meas *m)
+{
+    char detail[256];
+
+    str_printf(detail, sizeof(detail),
+               "%zu gaps and %zu slices recorded over %zu trials; median concurrency %.2f of %u "
+               "contexts%s",
+               m->gaps.n, m->slices.n, m->trials, median_or_nan(m->conc, m->trials), m->procs,
+               m->gaps.n > 0 ? "; the longest gap " : "");
+    if (m->gaps.n > 0)
+        str_printf(detail + strlen(detail), sizeof(detail) - strlen(detail), "%.1f us",
+                   pool_pct(&m->gaps, 100));
+    results_verdict(t, m->gaps.n == 0 ? VERDICT_MEETS : VERDICT_MISSES,
+                    "no context switched out: no gap above the threshold in any trace", detail);
+}
+
 static void record_shared(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
                           struct timeslice_state *st, const struct tl_meas *m)
 {
     double slice = pool_pct(&m->slices, 50), sw = pool_pct(&m->switches, 50);
     double expect = timeline_expected_gap_us(m->procs, slice, sw);
-    char id[64], title[96], basis[128];
+    char id[64], group[64], title[96], basis[128];
     json_t *t;
 
-    str_printf(id, sizeof(id), "timeslice.timeline.p%u", m->procs);
+    str_printf(id, sizeof(id), "%s.timeline.p%u", ts_mode(o), m->procs);
+    str_printf(group, sizeof(group), "%s.timeline", ts_mode(o));
     str_printf(title, sizeof(title), "%u processes: time slice, wait and switch overhead",
                m->procs);
-    t = results_add_test(c->doc, id, "timeslice.timeline", title);
+    t = results_add_test(c->doc, id, group, title);
     if (results_metric(err, t, "gap", "us", "lower", m->gap, m->trials) == 0) {
         str_printf(basis, sizeof(basis), "the other %u contexts each run one slice of %.0f us",
                    m->procs - 1, slice);
@@ -237,7 +260,10 @@ static void record_shared(struct error *err, struct multi_ctx *c, const struct t
     results_derived(t, "overlapping_runs", (double)m->overlaps);
     results_derived(t, "self_gaps", (double)m->self_gaps);
     record_common(t, c, o, m);
-    timeline_verdict(t, m, slice, sw);
+    if (ts_is_mps(o))
+        mps_timeline_verdict(t, m);
+    else
+        timeline_verdict(t, m, slice, sw);
     st->slice_us[m->procs] = slice;
     st->switch_us[m->procs] = sw;
 }
@@ -261,7 +287,7 @@ int timeslice_timeline(struct error *err, struct multi_ctx *c, const struct time
         c->run_hint_s = 2 * o->spin_ms / 1000;
 
         for (unsigned k = 0; k < c->trials; k++) {
-            progress("timeslice timeline: %u processes, trial %u/%u", p, k + 1, c->trials);
+            progress("%s timeline: %u processes, trial %u/%u", ts_mode(o), p, k + 1, c->trials);
             if ((rc = run_trial(err, c, o, &m)) < 0)
                 break;
         }

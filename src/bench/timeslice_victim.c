@@ -55,6 +55,10 @@ static void victim_argvs(const struct multi_ctx *c, const struct timeslice_opts 
         worker_argv_add(&a[i], "--n", "%u", o->victim_n);
         worker_argv_add(&a[i], "--dtype", "%s", o->bf16 ? "bf16" : "fp32");
         worker_argv_add(&a[i], "--batch", "%u", batch);
+        if (o->aggressor_priority != NULL)
+            worker_argv_add(&a[i], "--mps-priority", "%s", o->aggressor_priority);
+        if (o->aggressor_thread_pct != NULL)
+            worker_argv_add(&a[i], "--mps-thread-pct", "%s", o->aggressor_thread_pct);
     }
 }
 
@@ -108,12 +112,24 @@ static double pooled(const struct victim_meas *m, double pct)
     return stats_percentile(m->all, m->n_all, pct);
 }
 
-static void victim_verdict(json_t *t, const struct victim_meas *m, double alone_p99)
+static void victim_verdict(json_t *t, const struct timeslice_opts *o, const struct victim_meas *m,
+                           double alone_p99)
 {
     char detail[256];
 
     if (m->procs == 1) {
         results_verdict(t, VERDICT_INFO, "", "the request latency with the GPU to itself");
+        return;
+    }
+    if (ts_is_mps(o)) {
+        str_printf(detail, sizeof(detail),
+                   "p99 %.0f us is %.1fx the p99 alone: under MPS the request's kernels run "
+                   "beside the aggressors' on shared SMs, with no slice to wait for%s",
+                   pooled(m, 99), pooled(m, 99) / alone_p99,
+                   o->aggressor_priority != NULL     ? "; aggressors at below-normal priority"
+                   : o->aggressor_thread_pct != NULL ? "; aggressors capped by thread percentage"
+                                                     : "");
+        results_verdict(t, VERDICT_INFO, "", detail);
         return;
     }
     str_printf(detail, sizeof(detail),
@@ -126,16 +142,25 @@ static void victim_verdict(json_t *t, const struct victim_meas *m, double alone_
 static void record(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
                    struct timeslice_state *st, const struct victim_meas *m, double solo_rate)
 {
-    char id[64], title[128];
+    char id[64], group[64], title[128];
     double alone = st->victim_alone_p99_us;
     double cycle = st->slice_us[m->procs] + st->switch_us[m->procs];
+    char variant[32] = "", how[64] = "";
     json_t *t;
 
-    str_printf(id, sizeof(id), "timeslice.victim.p%u", m->procs);
-    str_printf(title, sizeof(title), "batch-1 inference beside %u gemm aggressor%s", m->procs - 1,
-               m->procs == 2 ? "" : "s");
-    t = results_add_test(c->doc, id, "timeslice.victim", title);
-    ts_params(t, c, m->procs);
+    if (o->aggressor_priority != NULL) {
+        str_printf(variant, sizeof(variant), ".lowprio");
+        str_printf(how, sizeof(how), " of below-normal MPS priority");
+    } else if (o->aggressor_thread_pct != NULL) {
+        str_printf(variant, sizeof(variant), ".cap%s", o->aggressor_thread_pct);
+        str_printf(how, sizeof(how), " capped at %s%% of the threads", o->aggressor_thread_pct);
+    }
+    str_printf(id, sizeof(id), "%s.victim%s.p%u", ts_mode(o), variant, m->procs);
+    str_printf(group, sizeof(group), "%s.victim%s", ts_mode(o), variant);
+    str_printf(title, sizeof(title), "batch-1 inference beside %u gemm aggressor%s%s", m->procs - 1,
+               m->procs == 2 ? "" : "s", how);
+    t = results_add_test(c->doc, id, group, title);
+    ts_params(t, c, o, m->procs);
     results_param_num(t, "duration_s", VICTIM_DURATION(c));
     results_param_int(t, "hidden", o->hidden);
     results_param_int(t, "layers", o->layers);
@@ -155,13 +180,14 @@ static void record(struct error *err, struct multi_ctx *c, const struct timeslic
     results_derived(t, "p99_inflation", pooled(m, 99) / alone);
     results_derived(t, "p50_inflation", pooled(m, 50) / st->victim_alone_p50_us);
     /* Waiting behind every aggressor's slice once: what the timeline part predicts. */
-    results_derived(t, "expected_wait_us", (m->procs - 1) * cycle);
+    if (isfinite(cycle))
+        results_derived(t, "expected_wait_us", (m->procs - 1) * cycle);
     if (m->n_aggr > 0)
         results_derived(t, "aggressor_progress",
                         stats_percentile(m->aggressor_rate, m->n_aggr, 50) / solo_rate);
     results_derived(t, "attempts", m->attempts);
     ts_nvml_record(t, &m->nvml);
-    victim_verdict(t, m, alone);
+    victim_verdict(t, o, m, alone);
 }
 
 int timeslice_victim(struct error *err, struct multi_ctx *c, const struct timeslice_opts *o,
@@ -173,8 +199,12 @@ int timeslice_victim(struct error *err, struct multi_ctx *c, const struct timesl
     for (unsigned p = 1; p <= o->max_procs; p++) {
         struct victim_meas m = {.procs = p};
 
+        /* With restrained aggressors, the victim alone is the run already measured. */
+        if (p == 1 && (o->aggressor_priority != NULL || o->aggressor_thread_pct != NULL) &&
+            isfinite(st->victim_alone_p99_us))
+            continue;
         for (unsigned k = 0; k < c->trials; k++) {
-            progress("timeslice victim: inference beside %u aggressor(s), trial %u/%u", p - 1,
+            progress("%s victim: inference beside %u aggressor(s), trial %u/%u", ts_mode(o), p - 1,
                      k + 1, c->trials);
             if (run_trial(err, c, o, batch, &m) < 0) {
                 free(m.all);

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -155,14 +156,60 @@ out:
     return rc;
 }
 
+/* Holds the context through the timed region without using the GPU. */
+static void hold(double duration_s)
+{
+    double end = harness_now() + duration_s;
+    struct timespec ts = {0, 1000000};
+
+    while (harness_now() < end)
+        nanosleep(&ts, NULL);
+}
+
+/*
+ * The client-limit probe: one context, created and timed here, held until the parent has
+ * seen every client ready. A context that fails is reported in the ready line, not as an
+ * error, so the parent learns how many of its clients got one (MPS doc 2.3.5.1: past the
+ * limit, context creation fails with cudaErrorMpsMaxClientsReached).
+ */
+static int run_client(struct error *err, const struct worker_opts *o)
+{
+    double t0 = harness_now(), t_release, ctx_ms;
+    cudaError_t rc = cudaSetDevice(o->device);
+    size_t free_b = 0, total_b = 0;
+    json_t *m;
+
+    if (rc == cudaSuccess)
+        rc = cudaFree(NULL);
+    ctx_ms = (harness_now() - t0) * 1e3;
+    m = message("ready", o);
+    results_set(m, "context", results_string(rc == cudaSuccess ? "ok" : cudaGetErrorName(rc)));
+    results_set(m, "context_error", json_integer(rc));
+    results_set(m, "context_ms", json_real(ctx_ms));
+    if (rc == cudaSuccess && cudaMemGetInfo(&free_b, &total_b) == cudaSuccess)
+        results_set(m, "mem_free_bytes", json_integer((json_int_t)free_b));
+    if (send_and_free(err, m) < 0 || harness_wait_release(err, &t_release) < 0)
+        return -1;
+    t0 = harness_now();
+    hold(o->duration_s);
+    m = message("result", o);
+    results_set(m, "t_release", json_real(t_release));
+    results_set(m, "t0", json_real(t0));
+    results_set(m, "t1", json_real(harness_now()));
+    results_set(m, "rate", json_real(0));
+    return send_and_free(err, m);
+}
+
 /* CUDA reads these when it starts (MPS doc 4.2): set them before the first CUDA call. */
 static int set_env(struct error *err, const struct worker_opts *o)
 {
     static const char *const names[] = {"CUDA_MPS_ACTIVE_THREAD_PERCENTAGE",
-                                        "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT", "CUDA_VISIBLE_DEVICES"};
-    const char *values[] = {o->mps_thread_pct, o->mps_mem_limit, o->visible_devices};
+                                        "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT", "CUDA_VISIBLE_DEVICES",
+                                        "CUDA_MPS_CLIENT_PRIORITY"};
+    const char *values[] = {o->mps_thread_pct, o->mps_mem_limit, o->visible_devices,
+                            o->mps_priority};
 
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; i < 4; i++)
         if (values[i] != NULL && setenv(names[i], values[i], 1) < 0)
             return error_set(err, ERR_IO, "cannot set %s", names[i]);
     return 0;
@@ -181,6 +228,8 @@ int bench_worker(struct error *err, const struct worker_opts *o)
     /* info first: its query turns a missing driver into ERR_NO_GPU with the reason. */
     if (o->kind == WL_INFO)
         rc = run_info(err, o);
+    else if (o->kind == WL_CLIENT)
+        rc = run_client(err, o);
     else if (CU(err, cudaSetDevice(o->device)) < 0 || CU(err, cudaFree(NULL)) < 0)
         rc = -1;
     else

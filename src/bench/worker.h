@@ -12,6 +12,13 @@
  *   copy   pinned H2D then D2H of `bytes`, `batch` pairs per synchronisation
  *   info   no timed work: reports `gpushare info` for the device, so the parent learns the
  *          GPU without initialising CUDA itself
+ *   client no GPU work: creates its context (timed), says in its ready line whether that
+ *          worked and with what error, and holds the context through the timed region; the
+ *          MPS client-limit test runs many at once
+ *
+ * Every worker but info and a client whose context failed also reports, in its ready line,
+ * the SMs it sees twice: the device attribute and the distinct %smid values a wide kernel
+ * ran on (MPS caps both; sharing-facts.md 1.4).
  */
 #ifndef GPUSHARE_BENCH_WORKER_H
 #define GPUSHARE_BENCH_WORKER_H
@@ -21,7 +28,10 @@
 
 #include "core/error.h"
 
-enum workload_kind { WL_GEMM, WL_SPIN, WL_INFER, WL_COPY, WL_INFO };
+enum workload_kind { WL_GEMM, WL_SPIN, WL_INFER, WL_COPY, WL_INFO, WL_CLIENT };
+
+/* gemm --streams: independent GEMMs on this many streams of one process at most. */
+#define WORKER_MAX_STREAMS 8
 
 struct worker_opts {
     enum workload_kind kind;
@@ -31,6 +41,8 @@ struct worker_opts {
     unsigned n;        /* gemm: size */
     bool bf16;         /* gemm, infer: bf16 in and out (fp32 accumulate); else fp32 */
     unsigned batch;    /* gemm, copy: operations per step; 0: calibrate to STEP_TARGET_MS */
+    unsigned streams;  /* gemm: 1..WORKER_MAX_STREAMS streams, each with its own matrices,
+                        * each running `batch` GEMMs per step (one process's N-stream bound) */
     double spin_ms;    /* spin: run time per kernel */
     double gap_us;     /* spin: a timer step longer than this is a gap */
     unsigned hidden;   /* infer */
@@ -38,10 +50,11 @@ struct worker_opts {
     size_t bytes;      /* copy: bytes each way per operation */
     /* Set in the worker's environment before CUDA starts, so they apply to it alone:
      * CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, CUDA_MPS_PINNED_DEVICE_MEM_LIMIT, CUDA_VISIBLE_DEVICES
-     * (a MIG device's UUID). NULL: inherited. */
+     * (a MIG device's UUID), CUDA_MPS_CLIENT_PRIORITY. NULL: inherited. */
     const char *mps_thread_pct;
     const char *mps_mem_limit;
     const char *visible_devices;
+    const char *mps_priority;
 };
 
 /* What one step of a calibrated gemm or copy batch lasts when run alone. */

@@ -76,19 +76,42 @@ static int fill(struct error *err, struct wl *w, void *p, size_t n, uint32_t see
                                          : k_fill_f32(w->s, (float *)p, n, seed));
 }
 
+/* Matrices of its own for every lane: N processes each have their own, and shared inputs
+ * would let small sizes live in L2, which the processes they bound never could. */
+static int lane_setup(struct error *err, struct wl *w, struct gemm_lane *l, uint32_t seed)
+{
+    size_t elems = (size_t)w->o->n * w->o->n, bytes = elems * gemm_elem_size(dtype(w));
+
+    if (CU(err, cudaStreamCreateWithFlags(&l->s, cudaStreamNonBlocking)) < 0 ||
+        CU(err, cudaMalloc(&l->a, bytes)) < 0 || CU(err, cudaMalloc(&l->b, bytes)) < 0 ||
+        CU(err, cudaMalloc(&l->c, bytes)) < 0 || CU(err, cudaMalloc(&l->ws, WS_LIMIT)) < 0 ||
+        fill(err, w, l->a, elems, seed) < 0 || fill(err, w, l->b, elems, seed + 1) < 0)
+        return -1;
+    return 0;
+}
+
 static int gemm_setup(struct error *err, struct wl *w)
 {
     size_t elems = (size_t)w->o->n * w->o->n, bytes = elems * gemm_elem_size(dtype(w));
+    unsigned streams = w->o->streams > 0 ? w->o->streams : 1;
 
     if (gemm_plan_init(err, &w->plan, dtype(w), w->o->n, WS_LIMIT) < 0 ||
         CU(err, cudaMalloc(&w->a, bytes)) < 0 || CU(err, cudaMalloc(&w->b, bytes)) < 0 ||
         CU(err, cudaMalloc(&w->c, bytes)) < 0 || CU(err, cudaMalloc(&w->ws, WS_LIMIT)) < 0 ||
         fill(err, w, w->a, elems, 1) < 0 || fill(err, w, w->b, elems, 2) < 0)
         return -1;
+    while (w->n_lanes + 1 < streams) {
+        struct gemm_lane *l = &w->lanes[w->n_lanes++]; /* counted first: teardown frees it */
+
+        if (lane_setup(err, w, l, 1 + 2 * w->n_lanes) < 0)
+            return -1;
+    }
     w->unit = "gemm";
+    /* One stream alone: op_ms and the batch are those of a single GEMM stream, so an N-stream
+     * step is N times a one-stream step's work. */
     if (calibrate(err, w, gemm_op) < 0)
         return -1;
-    w->work_per_step = w->batch;
+    w->work_per_step = (double)w->batch * streams;
     return 0;
 }
 
@@ -137,6 +160,53 @@ static int infer_setup(struct error *err, struct wl *w)
     return 0;
 }
 
+/*
+ * The SMs this context can run on, counted rather than read: spin blocks that each need more
+ * than half an SM's shared memory get an SM to themselves, and enough of them, each lasting
+ * SMID_SPIN_NS, land on every SM the context may use. MPS's thread percentage caps that set
+ * (MPS doc 2.3.5.2), so the count shows the cap's real effect, next to the attribute.
+ */
+#define SMID_MAX 4096u
+#define SMID_SPIN_NS 20000u
+
+static int count_smids(struct error *err, struct wl *w)
+{
+    int per_sm = 0, per_block = 0;
+    unsigned blocks = 8 * (w->sms > 16 ? w->sms : 16), *ids = NULL, *host = NULL;
+    unsigned char seen[SMID_MAX] = {0};
+    size_t smem;
+    int rc = -1;
+
+    if (CU(err, cudaDeviceGetAttribute(&per_sm, cudaDevAttrMaxSharedMemoryPerMultiprocessor,
+                                       w->o->device)) < 0 ||
+        CU(err, cudaDeviceGetAttribute(&per_block, cudaDevAttrMaxSharedMemoryPerBlockOptin,
+                                       w->o->device)) < 0)
+        return -1;
+    smem = (size_t)per_sm / 2 + 1024;
+    if (smem > (size_t)per_block)
+        smem = (size_t)per_block;
+    host = calloc(blocks, sizeof(*host));
+    if (host == NULL)
+        abort();
+    if (CU(err, k_spin_allow_smem(smem)) < 0 ||
+        CU(err, cudaMalloc((void **)&ids, blocks * sizeof(*ids))) < 0 ||
+        CU(err, k_spin(w->s, blocks, 32, smem, SMID_SPIN_NS, ids)) < 0 ||
+        CU(err, cudaMemcpyAsync(host, ids, blocks * sizeof(*ids), cudaMemcpyDeviceToHost, w->s)) <
+            0 ||
+        CU(err, cudaStreamSynchronize(w->s)) < 0)
+        goto out;
+    for (unsigned i = 0; i < blocks; i++)
+        if (host[i] < SMID_MAX && !seen[host[i]]) {
+            seen[host[i]] = 1;
+            w->smids++;
+        }
+    rc = 0;
+out:
+    cudaFree(ids);
+    free(host);
+    return rc;
+}
+
 int wl_setup(struct error *err, struct wl *w, const struct worker_opts *o)
 {
     int dev_sms = 0;
@@ -148,6 +218,8 @@ int wl_setup(struct error *err, struct wl *w, const struct worker_opts *o)
         CU(err, k_warm(w->s)) < 0)
         return -1;
     w->sms = (unsigned)dev_sms;
+    if (count_smids(err, w) < 0)
+        return -1;
     switch (o->kind) {
     case WL_GEMM:
         return gemm_setup(err, w);
@@ -166,6 +238,25 @@ static int batch_step(struct error *err, struct wl *w, op_fn op)
 {
     for (unsigned i = 0; i < w->batch; i++)
         if (op(err, w) < 0)
+            return -1;
+    return CU(err, cudaStreamSynchronize(w->s));
+}
+
+/* Every lane's batch is queued before any wait, so the streams run side by side. */
+static int gemm_step(struct error *err, struct wl *w)
+{
+    for (unsigned i = 0; i < w->batch; i++) {
+        if (gemm_op(err, w) < 0)
+            return -1;
+        for (unsigned k = 0; k < w->n_lanes; k++) {
+            const struct gemm_lane *l = &w->lanes[k];
+
+            if (gemm_run(err, &w->plan, l->s, l->a, l->b, l->c, l->ws) < 0)
+                return -1;
+        }
+    }
+    for (unsigned k = 0; k < w->n_lanes; k++)
+        if (CU(err, cudaStreamSynchronize(w->lanes[k].s)) < 0)
             return -1;
     return CU(err, cudaStreamSynchronize(w->s));
 }
@@ -246,7 +337,7 @@ int wl_step(struct error *err, struct wl *w)
 {
     switch (w->o->kind) {
     case WL_GEMM:
-        return batch_step(err, w, gemm_op);
+        return gemm_step(err, w);
     case WL_COPY:
         return batch_step(err, w, copy_op);
     case WL_SPIN:
@@ -268,6 +359,8 @@ void wl_describe(const struct wl *w, json_t *rdy)
         results_set(rdy, "mem_free_bytes", json_integer((json_int_t)free_b));
     }
     results_set(rdy, "sms", json_integer(w->sms));
+    results_set(rdy, "smids", json_integer(w->smids));
+    results_set(rdy, "streams", json_integer(w->n_lanes + 1));
     results_set(rdy, "batch", json_integer(w->batch));
     results_set(rdy, "op_ms", results_real(w->op_ms));
     results_set(rdy, "unit", results_string(w->unit));
@@ -300,6 +393,16 @@ void wl_teardown(struct wl *w)
         return;
     if (w->s != NULL)
         cudaStreamSynchronize(w->s);
+    for (unsigned k = 0; k < w->n_lanes; k++) {
+        struct gemm_lane *l = &w->lanes[k];
+
+        cudaStreamSynchronize(l->s);
+        cudaFree(l->a);
+        cudaFree(l->b);
+        cudaFree(l->c);
+        cudaFree(l->ws);
+        cudaStreamDestroy(l->s);
+    }
     for (unsigned l = 0; l < INFER_MAX_LAYERS; l++)
         cudaFree(w->weights[l]);
     cudaFree(w->a);

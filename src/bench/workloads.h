@@ -17,10 +17,19 @@
 
 #define INFER_MAX_LAYERS 64
 
+/* A further stream of a multi-stream gemm, with matrices of its own. */
+struct gemm_lane {
+    cudaStream_t s;
+    void *a, *b, *c, *ws;
+};
+
 struct wl {
     const struct worker_opts *o;
     cudaStream_t s;
-    unsigned sms;          /* as this process sees the device (MPS may cap it) */
+    unsigned sms;   /* as this process sees the device (MPS may cap it) */
+    unsigned smids; /* distinct %smid values of a wide kernel; 0 when not counted */
+    struct gemm_lane lanes[WORKER_MAX_STREAMS - 1]; /* gemm --streams N: lanes 0..N-2 */
+    unsigned n_lanes;
     unsigned batch;        /* operations per step */
     double op_ms;          /* one operation alone, measured at set-up; NAN when not measured */
     double work_per_step;  /* in `unit` */

@@ -1,6 +1,7 @@
 /*
  * gpushare bench MODE: measure one sharing mode on this GPU and write the
- * results document. Modes: streams (in-process), timeslice (processes, no MPS).
+ * results document. Modes: streams (in-process), timeslice (processes, no MPS), mps
+ * (processes through a private MPS daemon), mig (slices, real or emulated).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "bench/bench.h"
 #include "bench/migbench.h"
+#include "bench/mpsbench.h"
 #include "bench/multi.h"
 #include "bench/timeslice.h"
 #include "bench/worker.h"
@@ -27,6 +29,9 @@ static const char usage[] =
     "       gpushare bench timeslice [--device N] [--trials N] [--duration S] [--procs N]\n"
     "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
     "                              [--spin-ms X] [--gap-us X] [--json] [-o FILE]\n"
+    "       gpushare bench mps [--device N] [--trials N] [--duration S] [--procs N]\n"
+    "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
+    "                              [--clients N] [--sweep-step P] [--json] [-o FILE]\n"
     "       gpushare bench mig [--device N] [--trials N] [--duration S] [--profiles LIST]\n"
     "                              [--json] [-o FILE]\n";
 
@@ -40,6 +45,12 @@ static const char help[] =
     "(contention), the time slice, wait and switch overhead seen from a spin kernel (timeline),\n"
     "and a batch-1 inference process's p50/p99/p99.9/max latency beside gemm aggressors\n"
     "(victim). NVML utilization is sampled at 20 Hz during every run.\n\n"
+    "mps: the same processes as clients of a private MPS daemon that gpushare starts and\n"
+    "always stops (also on SIGINT and SIGTERM): gemm contention against time-slicing and against\n"
+    "one process running the same GEMMs on N streams (the upper bound), the timeline (no\n"
+    "slices expected), the inference victim beside normal and below-normal-priority\n"
+    "aggressors, the SMs a client sees at every thread percentage and gemm throughput against\n"
+    "it, a pinned-memory limit, and how many clients one server accepts.\n\n"
     "mig: what each MIG slice of this GPU gives a gemm (n=4096) and a batch-1 inference\n"
     "process, against the whole GPU. With MIG enabled and instances created, on each MIG\n"
     "device. Otherwise emulated, never by enabling MIG: each slice is an MPS client of a\n"
@@ -51,21 +62,27 @@ static const char help[] =
     "                     timeslice and mig 1..20 (default 3)\n"
     "  -w, --warmup N     streams: untimed repetitions first, 1..100 (default 2)\n"
     "      --only PARTS   streams: kernels,gemm,copy,pipeline,priority;\n"
-    "                     timeslice: contention,timeline,victim (default all)\n"
-    "      --duration S   timeslice, mig: timed region of every worker, 0.2..60 s (default 2)\n"
+    "                     timeslice: contention,timeline,victim;\n"
+    "                     mps: contention,timeline,victim,threads,memlimit,clients (default all)\n"
+    "      --duration S   timeslice, mps, mig: timed region of every worker, 0.2..60 s\n"
+    "                     (default 2)\n"
     "      --profiles LIST  mig: the profiles to measure (default every profile of the GPU)\n"
-    "      --procs N      timeslice: up to N processes at once, 2..8 (default 4)\n"
-    "      --sizes LIST   timeslice: contention gemm sizes (default 4096,1024)\n"
-    "      --dtype T      timeslice: gemm type, fp32 or bf16 (default fp32)\n"
+    "      --procs N      timeslice, mps: up to N processes at once, 2..8 (default 4)\n"
+    "      --sizes LIST   timeslice, mps: contention gemm sizes (default 4096,1024)\n"
+    "      --dtype T      timeslice, mps: gemm type, fp32 or bf16 (default fp32)\n"
+    "      --clients N    mps: clients started at once to find the client limit, 2..64\n"
+    "                     (default 64)\n"
+    "      --sweep-step P mps: percent between gemm throughput points, 5..50 (default 10)\n"
     "      --spin-ms X    timeslice: run time of each timeline kernel (default 200)\n"
     "      --gap-us X     timeslice: a timer step longer than X us is a gap (default 4)\n"
     "      --json         print the results document on stdout instead of the table\n"
     "  -o, --output FILE  write the results document to FILE (atomically)\n"
     "  -h, --help         this help\n\n"
     "Exit status: 0 ok, 1 a part failed (the document still holds the rest), 2 usage error,\n"
-    "69 no NVIDIA driver or GPU, 130 interrupted (workers stopped, the document written).\n";
+    "69 no NVIDIA driver or GPU, 130 interrupted (workers stopped, the MPS daemon stopped, the\n"
+    "document written).\n";
 
-enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE, MODE_MIG };
+enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE, MODE_MPS, MODE_MIG };
 
 struct bench_opts {
     enum bench_mode mode;
@@ -78,6 +95,7 @@ struct bench_opts {
     double duration;
     struct timeslice_opts ts;
     struct migbench_opts mig;
+    struct mpsbench_opts mps;
 };
 
 static int parse_sizes(struct error *err, const char *arg, struct timeslice_opts *ts)
@@ -111,6 +129,16 @@ static int parse_ts_value(int opt, const char *arg, struct bench_opts *o, struct
         return parse_double(err, "--spin-ms", arg, 10, 10000, &o->ts.spin_ms);
     case 'm':
         o->mig.profiles = arg;
+        return 0;
+    case 'C':
+        if (parse_uint(err, "--clients", arg, 2, MPS_MAX_CLIENTS, &v) < 0)
+            return -1;
+        o->mps.max_clients = (unsigned)v;
+        return 0;
+    case 'W':
+        if (parse_uint(err, "--sweep-step", arg, 5, 50, &v) < 0)
+            return -1;
+        o->mps.sweep_step = (unsigned)v;
         return 0;
     default: /* --gap-us */
         return parse_double(err, "--gap-us", arg, 0.5, 1000, &o->ts.gap_us);
@@ -146,15 +174,18 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
 static int parse_mode(struct error *err, int argc, char **argv, struct bench_opts *o)
 {
     if (optind >= argc)
-        return error_set(err, ERR_USAGE, "which mode? expected streams, timeslice or mig");
+        return error_set(err, ERR_USAGE, "which mode? expected streams, timeslice, mps or mig");
     if (strcmp(argv[optind], "streams") == 0)
         o->mode = MODE_STREAMS;
     else if (strcmp(argv[optind], "timeslice") == 0)
         o->mode = MODE_TIMESLICE;
+    else if (strcmp(argv[optind], "mps") == 0)
+        o->mode = MODE_MPS;
     else if (strcmp(argv[optind], "mig") == 0)
         o->mode = MODE_MIG;
     else
-        return error_set(err, ERR_USAGE, "unknown mode '%.40s': expected streams, timeslice or mig",
+        return error_set(err, ERR_USAGE,
+                         "unknown mode '%.40s': expected streams, timeslice, mps or mig",
                          argv[optind]);
     if (optind + 1 < argc)
         return error_set(err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind + 1]);
@@ -176,8 +207,11 @@ static int check_mode_options(struct error *err, struct bench_opts *o)
         return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 1 to %d",
                          o->trials, TS_MAX_TRIALS);
     if (o->mode == MODE_MIG)
-        return o->only != NULL ? error_set(err, ERR_USAGE, "--only is for streams and timeslice")
-                               : 0;
+        return o->only != NULL
+                   ? error_set(err, ERR_USAGE, "--only is for streams, timeslice and mps")
+                   : 0;
+    if (o->mode == MODE_MPS)
+        return o->only != NULL ? mps_parse_parts(err, o->only, &o->mps.parts) : 0;
     return o->only != NULL ? timeslice_parse_parts(err, o->only, &o->ts.parts) : 0;
 }
 
@@ -195,6 +229,8 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
         {"spin-ms", required_argument, NULL, 's'},
         {"gap-us", required_argument, NULL, 'g'},
         {"profiles", required_argument, NULL, 'm'},
+        {"clients", required_argument, NULL, 'C'},
+        {"sweep-step", required_argument, NULL, 'W'},
         {"json", no_argument, NULL, 'j'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -254,7 +290,16 @@ static int run_mode(struct error *err, struct bench_opts *o, struct multi_ctx *c
     if (g == NULL)
         abort();
     rc = gpu_info_from_json(err, info, g);
-    if (rc == 0) {
+    if (rc == 0 && o->mode == MODE_MPS) {
+        /* The same processes as timeslice, through the daemon. */
+        o->mps.ts = o->ts;
+        o->mps.ts.mode = "mps";
+        o->mps.sms_total = g->sm_count;
+        o->mps.cuda_driver_version = g->cuda_driver_version;
+        progress("bench mps on %s: up to %u processes, %u trials of %.1f s", g->name,
+                 o->ts.max_procs, o->trials, o->duration);
+        rc = bench_mps(err, c, &o->mps);
+    } else if (rc == 0) {
         progress("bench mig on %s: %u trials of %.1f s per slice", g->name, o->trials, o->duration);
         rc = bench_mig(err, c, &o->mig, g);
     }
@@ -267,7 +312,9 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
 {
     struct multi_ctx *c = calloc(1, sizeof(*c));
     struct run_meta meta = {.git_dirty = -1,
-                            .command = o->mode == MODE_MIG ? "bench mig" : "bench timeslice",
+                            .command = o->mode == MODE_MIG   ? "bench mig"
+                                       : o->mode == MODE_MPS ? "bench mps"
+                                                             : "bench timeslice",
                             .argc = argc,
                             .argv = argv};
     struct mps_guard guard;
@@ -341,6 +388,10 @@ int cmd_bench(int argc, char **argv)
                .hidden = 4096,
                .layers = 8},
         .mig = {.n = 4096, .hidden = 4096, .layers = 8},
+        .mps = {.parts = MPS_ALL,
+                .sweep_n = 4096,
+                .sweep_step = 10,
+                .max_clients = MPS_MAX_CLIENTS},
     };
     bool done = false;
     int rc = parse(argc, argv, &o, &done);

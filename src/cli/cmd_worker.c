@@ -11,27 +11,30 @@
 #include "core/strparse.h"
 
 static const char usage[] =
-    "usage: gpushare worker --workload gemm|spin|infer|copy|info [--device N] [--duration S]\n"
-    "                       [--warmup N] [--n N] [--dtype fp32|bf16] [--batch N] [--spin-ms X]\n"
-    "                       [--gap-us X] [--hidden N] [--layers N] [--bytes SIZE]\n"
-    "                       [--mps-thread-pct X] [--mps-mem-limit SPEC] [--visible-devices D]\n";
+    "usage: gpushare worker --workload gemm|spin|infer|copy|info|client [--device N]\n"
+    "                       [--duration S] [--warmup N] [--n N] [--dtype fp32|bf16] [--batch N]\n"
+    "                       [--streams N] [--spin-ms X] [--gap-us X] [--hidden N] [--layers N]\n"
+    "                       [--bytes SIZE] [--mps-thread-pct X] [--mps-mem-limit SPEC]\n"
+    "                       [--mps-priority 0|1] [--visible-devices D]\n";
 
 static const char help[] =
     "Internal: one process of `gpushare bench timeslice` and the other multi-process\n"
     "benchmarks. It reports over fd 3 and waits for the release on fd 4, so it only runs\n"
     "under the benchmark that starts it.\n\n"
-    "  --workload W   gemm, spin, infer, copy or info\n"
+    "  --workload W   gemm, spin, infer, copy, info or client\n"
     "  --duration S   timed region in seconds; 0: one step (default 2)\n"
     "  --warmup N     untimed steps first (default 3)\n"
     "  --n N          gemm size (default 4096)      --dtype T   fp32 or bf16 (default fp32)\n"
     "  --batch N      gemm/copy operations per synchronisation; 0: about 10 ms (default 0)\n"
+    "  --streams N    gemm: N streams of `batch` GEMMs each, own matrices, 1..8 (default 1)\n"
     "  --spin-ms X    spin: run time per kernel (default 1)\n"
     "  --gap-us X     spin: a timer step longer than X is a gap (default 4)\n"
     "  --hidden N     infer: layer width (default 4096)  --layers N  infer (default 8)\n"
     "  --bytes SIZE   copy: bytes each way (default 64MiB)\n"
-    "  --mps-thread-pct X, --mps-mem-limit SPEC, --visible-devices D\n"
+    "  --mps-thread-pct X, --mps-mem-limit SPEC, --mps-priority P, --visible-devices D\n"
     "                 set CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, CUDA_MPS_PINNED_DEVICE_MEM_LIMIT\n"
-    "                 (\"0=10G\") and CUDA_VISIBLE_DEVICES for this worker before CUDA starts\n";
+    "                 (\"0=10G\"), CUDA_MPS_CLIENT_PRIORITY and CUDA_VISIBLE_DEVICES for this\n"
+    "                 worker before CUDA starts\n";
 
 static int parse_value(struct error *err, int opt, const char *arg, struct worker_opts *o)
 {
@@ -81,6 +84,13 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
     case 'V':
         o->visible_devices = arg;
         return 0;
+    case 'S':
+        rc = parse_uint(err, "--streams", arg, 1, WORKER_MAX_STREAMS, &v);
+        o->streams = (unsigned)v;
+        return rc;
+    case 'R':
+        o->mps_priority = arg;
+        return parse_uint(err, "--mps-priority", arg, 0, 1, &v);
     default: /* --bytes */
         rc = parse_size(err, "--bytes", arg, 1, (uint64_t)1 << 36, &sz);
         o->bytes = (size_t)sz;
@@ -106,6 +116,8 @@ int cmd_worker(int argc, char **argv)
         {"mps-thread-pct", required_argument, NULL, 'P'},
         {"mps-mem-limit", required_argument, NULL, 'M'},
         {"visible-devices", required_argument, NULL, 'V'},
+        {"streams", required_argument, NULL, 'S'},
+        {"mps-priority", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -113,6 +125,7 @@ int cmd_worker(int argc, char **argv)
                             .duration_s = 2,
                             .warmup = 3,
                             .n = 4096,
+                            .streams = 1,
                             .spin_ms = 1,
                             .gap_us = 4,
                             .hidden = 4096,

@@ -52,7 +52,6 @@
 #define DIR_MAX_LEN 200 /* a given directory, so "DIR/" PID_FILE fits in our buffers */
 #define KILL_WAIT_MS 2000
 #define POLL_MS 10
-#define MAX_MEM_LIMITS 16
 
 static long now_ms(void)
 {
@@ -192,7 +191,7 @@ static long read_pid_file(const char *pipe_dir)
 }
 
 /* Removes path and everything below it, never following a symbolic link. */
-static int remove_tree(const char *path)
+int mps_remove_tree(const char *path)
 {
     struct dirent *e;
     struct stat st;
@@ -212,7 +211,7 @@ static int remove_tree(const char *path)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         str_printf(child, sizeof(child), "%s/%s", path, e->d_name);
-        if (remove_tree(child) < 0)
+        if (mps_remove_tree(child) < 0)
             rc = -1;
     }
     closedir(dir);
@@ -228,7 +227,7 @@ static int remove_root(struct error *err, struct mps_daemon *d)
         return 0;
     if (base == NULL || strncmp(base + 1, ROOT_PREFIX, strlen(ROOT_PREFIX)) != 0)
         return error_set(err, ERR_IO, "refusing to remove '%s': not a directory of ours", d->root);
-    if (remove_tree(d->root) < 0)
+    if (mps_remove_tree(d->root) < 0)
         return error_set(err, ERR_IO, "cannot remove '%s': %s", d->root, strerror(errno));
     return 0;
 }
@@ -284,18 +283,11 @@ static int make_dirs(struct error *err, const struct mps_daemon_opts *o, struct 
 
 /* ---- options ---- */
 
-/* One entry of mps_daemon_opts.pinned_mem_limit. */
-struct mem_limit {
-    char dev[64];           /* an ordinal or a UUID, as the user wrote it */
-    unsigned long long mib; /* the limit in MiB */
-    char value[24];         /* as sent: digits and M or G */
-};
-
 /*
  * Parses "DEV=N{M,G}[,DEV=N{M,G}...]". Stricter than the daemon, which silently takes a missing
  * or unknown unit as M ("100" is 100M, "1T" is 1M) and 0 as "no limit" (observed, driver 580).
  */
-static int parse_mem_limits(struct error *err, const char *spec, struct mem_limit *m, size_t *n)
+int mps_parse_mem_limits(struct error *err, const char *spec, struct mps_mem_limit *m, size_t *n)
 {
     const char *p = spec;
 
@@ -307,7 +299,7 @@ static int parse_mem_limits(struct error *err, const char *spec, struct mem_limi
         char unit = val_len > 0 ? (char)toupper((unsigned char)val[val_len - 1]) : '\0';
         unsigned long long num = 0;
         bool ok = eq < len && eq > 0 && eq < sizeof(m->dev) && val_len >= 2 && val_len <= 10 &&
-                  (unit == 'M' || unit == 'G') && *n < MAX_MEM_LIMITS;
+                  (unit == 'M' || unit == 'G') && *n < MPS_MAX_MEM_LIMITS;
 
         for (size_t i = 0; ok && i < eq; i++)
             ok = isalnum((unsigned char)p[i]) || p[i] == '-';
@@ -317,9 +309,9 @@ static int parse_mem_limits(struct error *err, const char *spec, struct mem_limi
         }
         if (!ok || num == 0)
             return error_set(err, ERR_INVALID,
-                             "invalid pinned memory limit '%s': expected DEV=N{M,G}[,...] with N > "
-                             "0, such as '0=10G,1=512M'",
-                             spec);
+                             "invalid pinned memory limit '%.64s%s': expected DEV=N{M,G}[,...] "
+                             "with N > 0, such as '0=10G,1=512M'",
+                             spec, strlen(spec) > 64 ? "..." : "");
         str_printf(m[*n].dev, sizeof(m[*n].dev), "%.*s", (int)eq, p);
         str_printf(m[*n].value, sizeof(m[*n].value), "%llu%c", num, unit);
         m[*n].mib = unit == 'G' ? num * 1024 : num;
@@ -330,7 +322,7 @@ static int parse_mem_limits(struct error *err, const char *spec, struct mem_limi
     }
 }
 
-static int check_opts(struct error *err, const struct mps_daemon_opts *o, struct mem_limit *mem,
+static int check_opts(struct error *err, const struct mps_daemon_opts *o, struct mps_mem_limit *mem,
                       size_t *n_mem)
 {
     const char *dirs[2] = {o->pipe_dir, o->log_dir};
@@ -343,7 +335,8 @@ static int check_opts(struct error *err, const struct mps_daemon_opts *o, struct
         if (dirs[i] != NULL && (dirs[i][0] == '\0' || strlen(dirs[i]) > DIR_MAX_LEN))
             return error_set(err, ERR_INVALID, "MPS %s directory '%.64s': expected 1 to %d bytes",
                              i == 0 ? "pipe" : "log", dirs[i], DIR_MAX_LEN);
-    if (o->pinned_mem_limit != NULL && parse_mem_limits(err, o->pinned_mem_limit, mem, n_mem) < 0)
+    if (o->pinned_mem_limit != NULL &&
+        mps_parse_mem_limits(err, o->pinned_mem_limit, mem, n_mem) < 0)
         return -1;
     return 0;
 }
@@ -585,8 +578,8 @@ static int control_ok(struct error *err, const struct mps_daemon *d, const char 
  * (1536M shows as "1G", though the server applies 1.5 GiB), M below, and nothing when unset.
  */
 static int apply_settings(struct error *err, const struct mps_daemon_opts *o,
-                          const struct mps_daemon *d, int timeout_ms, const struct mem_limit *mem,
-                          size_t n_mem)
+                          const struct mps_daemon *d, int timeout_ms,
+                          const struct mps_mem_limit *mem, size_t n_mem)
 {
     char cmd[160], out[160], want[32];
 
@@ -742,7 +735,7 @@ static enum mps_stop_how shut_down(struct mps_daemon *d, int timeout_ms, bool tr
 int mps_daemon_start(struct error *err, const struct mps_daemon_opts *o, struct mps_daemon *d)
 {
     int timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : MPS_DAEMON_TIMEOUT_MS;
-    struct mem_limit mem[MAX_MEM_LIMITS];
+    struct mps_mem_limit mem[MPS_MAX_MEM_LIMITS];
     char bin[1024];
     bool answered = false;
     size_t n_mem;
@@ -900,4 +893,11 @@ void mps_guard_remove(struct mps_guard *g)
     sigaction(SIGHUP, &g->old_hup, NULL);
     g->installed = false;
     guard_active = false;
+}
+
+/* ---- helpers for a record kept across processes ---- */
+
+bool mps_proc_gone(const struct mps_proc *p)
+{
+    return proc_gone(p);
 }

@@ -24,6 +24,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "core/error.h"
 
@@ -133,6 +134,34 @@ int mps_daemon_stop(struct error *err, struct mps_daemon *d, int timeout_ms);
  * with no daemon.
  */
 int mps_daemon_setenv(struct error *err, const struct mps_daemon *d);
+
+/*
+ * Small helpers for a caller that keeps a daemon's record across processes (gpu/mps_state.h,
+ * `gpushare mps`): fill a struct mps_daemon from the record, then mps_daemon_stop it.
+ */
+
+/* Whether the process is gone: as mps_daemon_stop judges it (ESRCH, a zombie, or its pid now
+ * names a process started at another time). A zero pid is gone. */
+bool mps_proc_gone(const struct mps_proc *p);
+
+/* At most this many entries in a pinned memory limit. */
+#define MPS_MAX_MEM_LIMITS 16
+
+/* One entry of a pinned memory limit ("0=10G"). */
+struct mps_mem_limit {
+    char dev[64];           /* an ordinal or a UUID, as the user wrote it */
+    unsigned long long mib; /* the limit in MiB */
+    char value[24];         /* as sent: digits and M or G */
+};
+
+/*
+ * Parses "DEV=N{M,G}[,DEV=N{M,G}...]" as mps_daemon_opts.pinned_mem_limit is checked: at most
+ * MPS_MAX_MEM_LIMITS entries into m, their count in *n. ERR_INVALID with the reason.
+ */
+int mps_parse_mem_limits(struct error *err, const char *spec, struct mps_mem_limit *m, size_t *n);
+
+/* rm -r path, never following a symbolic link: 0, or -1 with errno set. A missing path is 0. */
+int mps_remove_tree(const char *path);
 
 /*
  * A guard that turns SIGINT, SIGTERM and SIGHUP into a flag for the daemon's lifetime, so the

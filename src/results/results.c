@@ -975,3 +975,22 @@ int results_check(struct error *err, const json_t *doc, const char *where)
     c.ctx[0] = '\0';
     return results_check_reals(&c, doc);
 }
+
+json_t *results_find_test(const json_t *doc, const char *id)
+{
+    json_t *t;
+    size_t i;
+
+    json_array_foreach (json_object_get(doc, "tests"), i, t)
+        if (json_is_string(json_object_get(t, "id")) &&
+            strcmp(json_string_value(json_object_get(t, "id")), id) == 0)
+            return t;
+    return NULL;
+}
+
+double results_derived_num(const json_t *test, const char *key)
+{
+    const json_t *v = json_object_get(json_object_get(test, "derived"), key);
+
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}

@@ -92,6 +92,11 @@ void results_verdict(json_t *test, enum verdict_status status, const char *crite
 /* Records something that was not measured and why ("no GPU", "cuBLAS not found"). */
 void results_skip(json_t *doc, const char *what, const char *why);
 
+/* The test with this id, or NULL (borrowed reference). */
+json_t *results_find_test(const json_t *doc, const char *id);
+/* A derived number of a test; NAN when the test or the value is missing or not a number. */
+double results_derived_num(const json_t *test, const char *key);
+
 /*
  * Serialises with RESULTS_DUMP_FLAGS and a final newline to path via a temp file in the same
  * directory, fsync(2) and rename(2): readers never see half a document, and on any failure

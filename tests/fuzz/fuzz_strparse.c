@@ -1,8 +1,8 @@
 /*
- * libFuzzer harness for core/strparse and the --only and --workload name parsers: every
- * parser sees the same NUL-terminated input.
- * Accepted values must lie in range and agree with a slow reference parser written
- * here; refusals must carry a git-style ERR_USAGE message.
+ * libFuzzer harness for core/strparse and the --only (streams, timeslice, mps) and --workload name
+ * parsers: every parser sees the same NUL-terminated input. Accepted values must lie in range and
+ * agree with a slow reference parser written here; refusals must carry a git-style ERR_USAGE
+ * message.
  */
 #include <limits.h>
 #include <math.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bench/bench.h"
+#include "bench/mpsbench.h"
 #include "bench/timeslice.h"
 #include "bench/worker.h"
 #include "core/error.h"
@@ -147,7 +148,9 @@ static void fuzz_parts(const char *s)
 {
     static const char *const streams[] = {"kernels", "gemm", "copy", "pipeline", "priority"};
     static const char *const ts[] = {"contention", "timeline", "victim"};
-    static const char *const workloads[] = {"gemm", "spin", "infer", "copy", "info"};
+    static const char *const mps[] = {"contention", "timeline", "victim",
+                                      "threads",    "memlimit", "clients"};
+    static const char *const workloads[] = {"gemm", "spin", "infer", "copy", "info", "client"};
     struct error err = {0};
     enum workload_kind k;
     unsigned mask = 0;
@@ -162,8 +165,13 @@ static void fuzz_parts(const char *s)
                      "timeslice_parse_parts accepted a bad list", s);
     else
         fuzz_require(!fuzz_ref_names(s, ts, 3), "timeslice_parse_parts refused a good list", s);
+    if (mps_parse_parts(&err, s, &mask) == 0)
+        fuzz_require(fuzz_ref_names(s, mps, 6) && mask != 0 && (mask & ~MPS_ALL) == 0,
+                     "mps_parse_parts accepted a bad list", s);
+    else
+        fuzz_require(!fuzz_ref_names(s, mps, 6), "mps_parse_parts refused a good list", s);
     if (workload_parse(&err, s, &k) == 0)
-        fuzz_require(strchr(s, ',') == NULL && fuzz_ref_names(s, workloads, 5) &&
+        fuzz_require(strchr(s, ',') == NULL && fuzz_ref_names(s, workloads, 6) &&
                          strcmp(workload_name(k), s) == 0,
                      "workload_parse accepted a bad name", s);
     else
