@@ -18,12 +18,16 @@
  *   fake_worker worker --workload W [--duration S] [--streams N] [other options ignored]
  *
  * stands in for `gpushare worker` under the benchmarks (tests/test_mpsbench.c): ready with
- * the fields they read (batch 1, 132 SMs), released, busy for min(S, 50 ms), then a result
- * at 1000 operations per second per stream. $FAKE_WORKER_MODE picks a misbehaviour: crash-mps
+ * the fields they read (batch 1; 132 SMs, fewer under --mps-thread-pct as the H100 rounds; the
+ * memory probe's refusal under --mps-mem-limit; for `client`, a context while one of
+ * $FAKE_CLIENT_LIMIT slots is free), released, busy for S clamped to 20..50 ms, then a result
+ * at 1000 operations per second per stream, with a gap-free trace for `spin` and 20
+ * latencies for `infer`. $FAKE_WORKER_MODE picks a misbehaviour: crash-mps
  * (abort after the release) or interrupt-mps (SIGINT to the parent, then hang), only in a
  * worker that has CUDA_MPS_PIPE_DIRECTORY, i.e. runs under the benchmark's daemon. Every
  * worker appends "WORKLOAD PIPE_DIR" to $FAKE_WORKER_LOG when it is set.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -102,29 +106,112 @@ static void log_worker(const char *workload)
     fclose(f);
 }
 
+/* The options of `gpushare worker` the fake acts on. */
+struct fake_opts {
+    const char *workload;
+    double duration, streams, thread_pct;
+    bool mem_limit;
+};
+
+static void parse_fake(int argc, char **argv, struct fake_opts *o)
+{
+    *o = (struct fake_opts){.workload = "?", .duration = 0.05, .streams = 1};
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--workload") == 0)
+            o->workload = argv[i + 1];
+        else if (strcmp(argv[i], "--duration") == 0)
+            o->duration = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--streams") == 0)
+            o->streams = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--mps-thread-pct") == 0)
+            o->thread_pct = strtod(argv[i + 1], NULL);
+        else if (strcmp(argv[i], "--mps-mem-limit") == 0)
+            o->mem_limit = true;
+    }
+}
+
+/* The H100's rule as measured: whole TPCs of 2 SMs, rounded down, at least 8 of 132. */
+static int fake_sms(double pct)
+{
+    int sms = pct > 0 ? 2 * (int)(pct * 132 / 100 / 2) : 132;
+
+    return sms < 8 ? 8 : sms;
+}
+
+/* A client gets a context while one of $FAKE_CLIENT_LIMIT slot files (default 48) in
+ * $FAKE_CLIENT_SLOTS can still be created: the limit, counted across processes. The slot is
+ * given back when the worker ends, as a context is (a repeated run finds them free). */
+static char slot_held[512];
+
+static bool fake_context(void)
+{
+    const char *dir = getenv("FAKE_CLIENT_SLOTS"), *lim = getenv("FAKE_CLIENT_LIMIT");
+    long limit = lim != NULL ? strtol(lim, NULL, 10) : 48;
+    char path[512];
+
+    for (long i = 0; dir != NULL && i < limit; i++) {
+        snprintf(path, sizeof(path), "%s/slot-%ld", dir, i);
+        int fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0600);
+
+        if (fd >= 0) {
+            close(fd);
+            snprintf(slot_held, sizeof(slot_held), "%s", path);
+            return true;
+        }
+    }
+    return dir == NULL;
+}
+
+static json_t *fake_ready(const struct fake_opts *o)
+{
+    json_t *m = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "msg", "ready", "pid", (int)getpid(),
+                          "batch", 1, "sms", fake_sms(o->thread_pct), "smids",
+                          fake_sms(o->thread_pct), "op_ms", 1.0);
+
+    if (strcmp(o->workload, "client") == 0)
+        json_object_set_new(m, "context",
+                            json_string(fake_context() ? "ok" : "cudaErrorDevicesUnavailable"));
+    if (o->mem_limit) {
+        json_object_set_new(m, "over_limit_alloc", json_string("cudaErrorMemoryAllocation"));
+        json_object_set_new(m, "mem_free_bytes", json_integer(1307LL << 20));
+    }
+    return m;
+}
+
+/* What each workload adds to its result: a trace without gaps (MPS), some latencies. */
+static void fake_result(const struct fake_opts *o, json_t *m, double t0, double t1)
+{
+    if (strcmp(o->workload, "spin") == 0)
+        json_object_set_new(m, "trace",
+                            json_pack("{s:I, s:I, s:I, s:I, s:i, s:[]}", "first",
+                                      (json_int_t)(t0 * 1e9), "last", (json_int_t)(t1 * 1e9),
+                                      "run_ns", (json_int_t)((t1 - t0) * 1e9), "tick_ns",
+                                      (json_int_t)32, "dropped", 0, "gaps"));
+    if (strcmp(o->workload, "infer") == 0) {
+        json_t *lat = json_array();
+
+        for (int i = 0; i < 20; i++)
+            json_array_append_new(lat, json_real(100 + i));
+        json_object_set_new(m, "latencies_us", lat);
+    }
+}
+
 /* The `gpushare worker` stand-in: options as the benchmarks pass them. */
 static int fake_gpushare_worker(int argc, char **argv)
 {
-    const char *workload = "?", *mode = getenv("FAKE_WORKER_MODE");
-    double duration = 0.05, streams = 1, t_release, t0, t1;
+    const char *mode = getenv("FAKE_WORKER_MODE");
     bool under_mps = getenv("CUDA_MPS_PIPE_DIRECTORY") != NULL;
+    double t_release, t0, t1, busy;
+    struct fake_opts o;
     struct error err;
     json_t *m;
     int rc;
 
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--workload") == 0)
-            workload = argv[i + 1];
-        else if (strcmp(argv[i], "--duration") == 0)
-            duration = strtod(argv[i + 1], NULL);
-        else if (strcmp(argv[i], "--streams") == 0)
-            streams = strtod(argv[i + 1], NULL);
-    }
+    parse_fake(argc, argv, &o);
     if (mode == NULL || !under_mps)
         mode = "ok";
-    log_worker(workload);
-    m = json_pack("{s:s, s:i, s:i, s:i, s:i, s:f}", "msg", "ready", "pid", (int)getpid(), "batch",
-                  1, "sms", 132, "smids", 132, "op_ms", 1.0);
+    log_worker(o.workload);
+    m = fake_ready(&o);
     rc = harness_send(NULL, m);
     json_decref(m);
     if (rc < 0 || harness_wait_release(&err, &t_release) < 0)
@@ -135,13 +222,18 @@ static int fake_gpushare_worker(int argc, char **argv)
         kill(getppid(), SIGINT);
         hang();
     }
+    /* Long enough for the timed windows of workers released together to overlap. */
+    busy = o.duration < 0.02 ? 0.02 : o.duration > 0.05 ? 0.05 : o.duration;
     t0 = harness_now();
-    sleep_ms((long)(1000 * (duration < 0.05 ? duration : 0.05)));
+    sleep_ms((long)(1000 * busy));
     t1 = harness_now();
     m = json_pack("{s:s, s:f, s:f, s:f, s:f}", "msg", "result", "t_release", t_release, "t0", t0,
-                  "t1", t1, "rate", 1000 * streams);
+                  "t1", t1, "rate", 1000 * o.streams);
+    fake_result(&o, m, t0, t1);
     rc = harness_send(NULL, m);
     json_decref(m);
+    if (slot_held[0] != '\0')
+        unlink(slot_held);
     return rc < 0;
 }
 

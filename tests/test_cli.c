@@ -10,81 +10,26 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
+#include "proc.h"
 
 #define OUT_DIR "build/test-out"
 #define NO_FILE OUT_DIR "/cli-never-written.json"
 #define MAX_ARGS 12
 
-struct run {
-    int status;
-    char out[16384];
-    char err[4096];
-};
-
-static const char *binary(void)
+/* Runs the binary with args (NULL-terminated), stdout and stderr captured in OUT_DIR. */
+static void run_cli(struct proc *r, const char *const *args)
 {
-    const char *b = getenv("GPUSHARE_BIN");
-
-    return b != NULL ? b : "build/asan/gpushare";
-}
-
-static void slurp(const char *path, char *buf, size_t size)
-{
-    FILE *f = fopen(path, "r");
-    size_t n = 0;
-
-    buf[0] = '\0';
-    if (f == NULL)
-        return;
-    n = fread(buf, 1, size - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    unlink(path);
-}
-
-/* Runs the binary with args (NULL-terminated), stdout and stderr captured in files. */
-static void run_cli(struct run *r, const char *const *args)
-{
-    char *argv[MAX_ARGS + 2];
-    char out_path[] = OUT_DIR "/cli-out-XXXXXX", err_path[] = OUT_DIR "/cli-err-XXXXXX";
-    int out_fd, err_fd, wstatus = 0;
-    posix_spawn_file_actions_t fa;
-    pid_t pid;
-    size_t n = 0;
+    const struct proc_opts o = {.tmp_dir = OUT_DIR};
 
     mkdir("build", 0755);
     mkdir(OUT_DIR, 0755);
-    out_fd = mkstemp(out_path);
-    err_fd = mkstemp(err_path);
-    assert_true(out_fd >= 0 && err_fd >= 0);
-    argv[n++] = (char *)binary();
-    while (args[n - 1] != NULL && n <= MAX_ARGS) {
-        argv[n] = (char *)args[n - 1];
-        n++;
-    }
-    argv[n] = NULL;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
-    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
-    close(out_fd);
-    close(err_fd);
-    r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    slurp(out_path, r->out, sizeof(r->out));
-    slurp(err_path, r->err, sizeof(r->err));
+    proc_gpushare(r, args, &o);
 }
 
 static int count_lines(const char *s)
@@ -234,7 +179,7 @@ static void test_cases(void **state)
     (void)state;
     setenv("GPUSHARE_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct run r;
+        struct proc r;
 
         run_cli(&r, cases[i].args);
         if (r.status != cases[i].status ||
@@ -256,7 +201,7 @@ static void test_no_half_written_output(void **state)
     static const char *const bench[] = {"bench", "streams", "-o", NO_FILE, NULL};
     static const char *const ts[] = {"bench", "timeslice", "-o", NO_FILE, NULL};
     static const char *const info[] = {"info", "-o", NO_FILE, NULL};
-    struct run r;
+    struct proc r;
     struct stat st;
 
     (void)state;
@@ -282,7 +227,7 @@ static void test_mig_out_files(void **state)
     const char *bad[] = {"mig",   "check", "4g.40gb,3g.40gb", "--gpu", "H100-80GB",
                          "--out", file,    "--name",          "x2",    NULL};
     struct stat st;
-    struct run r;
+    struct proc r;
 
     (void)state;
     assert_non_null(mkdtemp(dir));

@@ -36,10 +36,9 @@
 #include "check.h"
 #include "core/error.h"
 #include "fake_mps.h"
+#include "proc.h"
 #include "results/results.h"
 #include "testutil.h"
-
-extern char **environ;
 
 #define CHILD_TIMEOUT_S 20
 #define FIXTURE "tests/fixtures/emit-mps-results.json"
@@ -108,100 +107,13 @@ static bool on_path(const char *prog)
     return false;
 }
 
-struct proc {
-    int status; /* exit status, 128 + signal */
-    char out[16384], err[16384];
-};
-
-/* An unlinked temporary file for a child's output. */
-static int scratch_fd(void)
-{
-    char path[] = "/tmp/gpushare-emit-mps-out-XXXXXX";
-    int fd = mkstemp(path);
-
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
-
-static void slurp_fd(int fd, char *buf, size_t size)
-{
-    ssize_t n;
-    size_t len = 0;
-
-    lseek(fd, 0, SEEK_SET);
-    while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-        len += (size_t)n;
-    buf[len] = '\0';
-    close(fd);
-}
-
-/* environ, with NAME=value entries of extra replacing or adding to it (NULL-terminated). */
-static char **env_with(char *const extra[])
-{
-    size_t n = 0, k = 0, m = 0;
-    char **env;
-
-    while (environ[n] != NULL)
-        n++;
-    while (extra != NULL && extra[m] != NULL)
-        m++;
-    env = calloc(n + m + 1, sizeof(*env));
-    assert_non_null(env);
-    for (size_t i = 0; i < n; i++) {
-        bool replaced = false;
-
-        for (size_t j = 0; j < m; j++) {
-            size_t len = strcspn(extra[j], "=") + 1;
-
-            replaced |= strncmp(environ[i], extra[j], len) == 0;
-        }
-        if (!replaced)
-            env[k++] = environ[i];
-    }
-    for (size_t j = 0; j < m; j++)
-        env[k++] = extra[j];
-    return env;
-}
-
-/* Runs argv with the environment plus extra, in a process group of its own; kills the group
- * after CHILD_TIMEOUT_S (and fails the test). Output is captured into r. */
+/* Runs argv with the environment plus extra (NAME=value entries, may be NULL), in a process
+ * group of its own; kills the group after CHILD_TIMEOUT_S (and fails the test). */
 static void run(struct proc *r, char *const argv[], char *const extra[])
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    int out = scratch_fd(), err = scratch_fd(), wstatus = 0, null = open("/dev/null", O_RDONLY);
-    long deadline = now_ms() + CHILD_TIMEOUT_S * 1000L;
-    char **env = env_with(extra);
-    pid_t pid, got;
+    const struct proc_opts o = {.env = extra, .timeout_ms = CHILD_TIMEOUT_S * 1000L};
 
-    assert_true(null >= 0);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, null, STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-    posix_spawnattr_setpgroup(&attr, 0);
-    assert_int_equal(posix_spawn(&pid, argv[0], &fa, &attr, argv, env), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    free(env);
-    close(null);
-    while ((got = waitpid(pid, &wstatus, WNOHANG)) == 0 && now_ms() < deadline)
-        nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
-    if (got == 0) {
-        kill(-pid, SIGKILL);
-        waitpid(pid, &wstatus, 0);
-        slurp_fd(out, r->out, sizeof(r->out));
-        slurp_fd(err, r->err, sizeof(r->err));
-        fail_msg("'%s' ran past %d s; killed\nstdout: %.2000s\nstderr: %.2000s", argv[0],
-                 CHILD_TIMEOUT_S, r->out, r->err);
-    }
-    assert_int_equal(got, pid);
-    r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    slurp_fd(out, r->out, sizeof(r->out));
-    slurp_fd(err, r->err, sizeof(r->err));
+    proc_run(r, argv, &o);
 }
 
 /* Runs a script in dir (extra: environment additions, may be NULL). */
@@ -212,25 +124,6 @@ static void run_script(struct proc *r, const char *dir, const char *name, char *
 
     snprintf(path, sizeof(path), "%s/%s", dir, name);
     run(r, argv, extra);
-}
-
-static void expect_status(const struct proc *r, int want, const char *what)
-{
-    if (r->status != want)
-        fail_msg("%s: exit status %d, want %d\nstdout: %.3000s\nstderr: %.3000s", what, r->status,
-                 want, r->out, r->err);
-}
-
-static void expect_in(const char *text, const char *want, const char *what)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("%s: no '%s' in:\n%.6000s", what, want, text);
-}
-
-static void expect_not_in(const char *text, const char *unwanted, const char *what)
-{
-    if (strstr(text, unwanted) != NULL)
-        fail_msg("%s: '%s' unexpected in:\n%.6000s", what, unwanted, text);
 }
 
 /* expect_in on text with its comment lines joined: a line break followed by '#' and spaces
@@ -385,7 +278,10 @@ static void test_headers(void **state)
         if (emit_mps_file_mode(f) == 0755) {
             expect_in(text, "\nset -euo pipefail\n", "script");
             expect_in(text, "default CUDA_MPS_PIPE_DIRECTORY '/run/nvidia-mps'\n", "script");
-            expect_in(text, "elif [[ -e '/etc/mps/gpushare.env' ]]; then\n", "script");
+            expect_in(text,
+                      "elif [[ ${GPUSHARE_MPS_ENV_LOADED:-} != 1 && -e '/etc/mps/gpushare.env' ]]; "
+                      "then\n",
+                      "script");
         }
         free(text);
     }
@@ -397,6 +293,7 @@ static void test_headers(void **state)
         expect_not_in(unit, "Wants=", "unit");
         expect_in(unit, "\nType=forking\n", "unit");
         expect_in(unit, "\nEnvironmentFile=/etc/mps/gpushare.env\n", "unit");
+        expect_in(unit, "\nEnvironment=GPUSHARE_MPS_ENV_LOADED=1\n", "unit");
         expect_in(unit, "\nExecStart=/opt/gpushare/mps-start.sh\n", "unit");
         expect_in(unit, "\nExecStop=/opt/gpushare/mps-stop.sh\n", "unit");
         expect_in(unit, "\nPIDFile=/run/nvidia-mps/nvidia-cuda-mps-control.pid\n", "unit");
@@ -868,6 +765,110 @@ static void test_fake_overrides(void **state)
     assert_int_equal(count_alive_fakes(), 0);
 }
 
+/* Whether the environment process pid started with holds entry ("NAME=value"). */
+static bool environ_has(long pid, const char *entry)
+{
+    char path[64], buf[16384];
+    size_t n = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/environ", pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        fail_msg("cannot read '%s': %s", path, strerror(errno));
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+        if (strcmp(buf + i, entry) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * An environment file as people write them for systemd: comments with '#' and ';', blank and
+ * indented lines, spaces around '=', quotes, GPUSHARE_MPS_TIMEOUT, and variables for the daemon
+ * that are no setting of the scripts. Run by hand, the scripts read it as systemd does: they
+ * start and stop the daemon, CUDA_* variables reach it and others do not. Under the unit
+ * (GPUSHARE_MPS_ENV_LOADED=1, the file's variables already in the environment), the scripts
+ * start and stop it too, and do not read the file again.
+ */
+static void test_fake_env_file_extras(void **state)
+{
+    char out[128], file[160], text[1024], cmds[8192], want[320];
+    char pipe_kv[160], log_kv[160],
+        pct_kv[] = "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=30", timeout_kv[] = "GPUSHARE_MPS_TIMEOUT=30",
+        cvd_kv[] = "CUDA_VISIBLE_DEVICES=0,1", other_kv[] = "SOME_OTHER_SETTING=a b # c",
+        loaded_kv[] = "GPUSHARE_MPS_ENV_LOADED=1";
+    /* What systemd puts in the environment of ExecStart= and ExecStop= from the file. */
+    char *unit_env[] = {pipe_kv, log_kv, pct_kv, timeout_kv, cvd_kv, other_kv, loaded_kv, NULL};
+    struct proc r;
+    long pid;
+
+    (void)state;
+    emit_into_sandbox(out, sizeof(out), "25", NULL);
+    snprintf(file, sizeof(file), "%s/gpushare-mps.env", out); /* the unit's EnvironmentFile= */
+    snprintf(text, sizeof(text),
+             "# edited by hand\n"
+             "; a comment as systemd also takes it\n"
+             "\n"
+             "   CUDA_MPS_PIPE_DIRECTORY = %s  \n"
+             "\tCUDA_MPS_LOG_DIRECTORY=\"%s\"\n"
+             "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE='30'\n"
+             "GPUSHARE_MPS_TIMEOUT=30\n"
+             "CUDA_VISIBLE_DEVICES=0,1\n"
+             "SOME_OTHER_SETTING=\"a b # c\"\n"
+             "  # an indented comment\n"
+             "MPS_CONTROL=nvidia-cuda-mps-control",
+             sb.pipes, sb.logs);
+    assert_int_equal(write_file(file, text, 0644), 0);
+
+    // By hand: GPUSHARE_MPS_ENV unset, so the scripts read the file, which exists.
+    run_script(&r, out, "mps-start.sh", NULL);
+    expect_status(&r, 0, "mps-start.sh, a file with more than the settings");
+    expect_not_in(r.err, "warning", "mps-start.sh, a file with more than the settings");
+    commands(cmds, sizeof(cmds));
+    snprintf(want, sizeof(want), "-d pipe=%s log=%s\n", sb.pipes, sb.logs);
+    expect_in(cmds, want, "commands");
+    expect_in(cmds, "set_default_active_thread_percentage 30\n", "the file's percentage");
+    pid = daemon_pid_in(sb.pipes);
+    assert_true(pid > 0 && alive(pid));
+    assert_true(environ_has(pid, "CUDA_VISIBLE_DEVICES=0,1"));
+    assert_true(environ_has(pid, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=30"));
+    assert_false(environ_has(pid, "SOME_OTHER_SETTING=a b # c"));
+    run_script(&r, out, "mps-stop.sh", NULL);
+    expect_status(&r, 0, "mps-stop.sh, a file with more than the settings");
+    expect_in(r.out, "stopped", "mps-stop.sh, a file with more than the settings");
+    assert_int_equal(count_alive_fakes(), 0);
+
+    // As the unit runs them.
+    snprintf(pipe_kv, sizeof(pipe_kv), "CUDA_MPS_PIPE_DIRECTORY=%s", sb.pipes);
+    snprintf(log_kv, sizeof(log_kv), "CUDA_MPS_LOG_DIRECTORY=%s", sb.logs);
+    run_script(&r, out, "mps-start.sh", unit_env);
+    expect_status(&r, 0, "mps-start.sh under the unit");
+    run_script(&r, out, "mps-stop.sh", unit_env);
+    expect_status(&r, 0, "mps-stop.sh under the unit");
+    expect_in(r.out, "stopped", "mps-stop.sh under the unit");
+    assert_int_equal(count_alive_fakes(), 0);
+
+    // Under the unit the file is not read again: a value in it that the scripts would refuse
+    // does not matter, and the settings baked in hold where the environment has none.
+    assert_int_equal(write_file(file, "GPUSHARE_MPS_PINNED_MEM_LIMIT=bad\n", 0644), 0);
+    unit_env[2] = NULL;
+    unit_env[0] = loaded_kv;
+    run_script(&r, out, "mps-start.sh", unit_env);
+    expect_status(&r, 0, "mps-start.sh under the unit, the file not read");
+    run_script(&r, out, "mps-stop.sh", unit_env);
+    expect_status(&r, 0, "mps-stop.sh under the unit, the file not read");
+    commands(cmds, sizeof(cmds));
+    assert_int_equal(count_of(cmds, "set_default_active_thread_percentage 25\n"), 1);
+    // By hand it is read, and the bad value refused before anything starts.
+    run_script(&r, out, "mps-start.sh", NULL);
+    expect_status(&r, 1, "mps-start.sh, a bad value in the file");
+    expect_in(r.err, "GPUSHARE_MPS_PINNED_MEM_LIMIT entry 'bad'", "a bad value in the file");
+    assert_int_equal(count_alive_fakes(), 0);
+}
+
 /* A value from the environment is checked like an option: nothing is started. */
 static void test_fake_bad_environment(void **state)
 {
@@ -1037,6 +1038,64 @@ static void test_fake_stale_pid_file(void **state)
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 }
 
+/*
+ * A stale pid file naming a running process that is not the daemon (a reused pid) when the start
+ * begins, and a daemon that answers before it writes its own: the start waits for the pid file the
+ * new daemon writes, and reports that daemon. The control program is wrapped so that nothing
+ * answers before `-d` (the fake client goes by the pid file), the daemon answers get_server_list
+ * as soon as `-d` returns, and the fake daemon comes up, writing its pid file, a second later.
+ */
+static void test_fake_stale_pid_file_live(void **state)
+{
+    static const char wrapper[] =
+        "#!/bin/sh\n"
+        "R=\"$FAKE_MPS_ROOT\" D=\"$CUDA_MPS_PIPE_DIRECTORY\"\n"
+        "if [ \"$1\" = -d ]; then\n"
+        "    touch \"$R/wrap/started\"\n"
+        "    (sleep 1; exec \"$R/bin/nvidia-cuda-mps-control\" -d) </dev/null >/dev/null 2>&1 &\n"
+        "    exit 0\n"
+        "fi\n"
+        "[ -e \"$R/wrap/started\" ] || { echo 'Cannot find MPS control daemon process'; exit 1; }\n"
+        "read -r cmd\n"
+        "[ \"$cmd\" = get_server_list ] && [ ! -e \"$D/servers\" ] && exit 0\n"
+        "printf '%s\\n' \"$cmd\" | exec \"$R/bin/nvidia-cuda-mps-control\"\n";
+    char out[128], dir[128], control_kv[160], path[160], pid_text[32], want[128];
+    char *sleeper[] = {(char *)"/bin/sleep", (char *)"30", NULL}, *extra[] = {control_kv, NULL};
+    struct proc r;
+    pid_t stale;
+    long pid;
+    int status = 0;
+
+    (void)state;
+    emit_into_sandbox(out, sizeof(out), NULL, NULL);
+    snprintf(dir, sizeof(dir), "%s/wrap", sb.root);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(control_kv, sizeof(control_kv), "MPS_CONTROL=%s/ctl", dir);
+    assert_int_equal(write_file(control_kv + strlen("MPS_CONTROL="), wrapper, 0755), 0);
+    assert_int_equal(posix_spawn(&stale, sleeper[0], NULL, NULL, sleeper, environ), 0);
+    snprintf(path, sizeof(path), "%s/nvidia-cuda-mps-control.pid", sb.pipes);
+    snprintf(pid_text, sizeof(pid_text), "%ld\n", (long)stale);
+    assert_int_equal(write_file(path, pid_text, 0644), 0);
+
+    run_script(&r, out, "mps-start.sh", extra);
+    pid = daemon_pid_in(sb.pipes);
+    snprintf(want, sizeof(want), "MPS control daemon %ld answers", pid);
+    if (r.status != 0 || pid == (long)stale || strstr(r.out, want) == NULL) {
+        kill(stale, SIGKILL);
+        waitpid(stale, &status, 0);
+        fail_msg("the start did not wait for the daemon it started to write its pid file (the "
+                 "stale one named %ld; the file names %ld now)\nstdout: %s\nstderr: %s",
+                 (long)stale, pid, r.out, r.err);
+    }
+    run_script(&r, out, "mps-stop.sh", extra);
+    assert_int_equal(waitpid(stale, &status, WNOHANG), 0); /* left alone */
+    kill(stale, SIGKILL);
+    assert_int_equal(waitpid(stale, &status, 0), stale);
+    expect_status(&r, 0, "mps-stop.sh");
+    expect_in(r.out, "stopped", "mps-stop.sh");
+    assert_int_equal(count_alive_fakes(), 0);
+}
+
 /* `-d` fails or never returns: exit 1, nothing to stop. */
 static void test_fake_start_fails(void **state)
 {
@@ -1066,24 +1125,12 @@ static void test_fake_start_fails(void **state)
 
 /* ---- 5. the command line ---- */
 
-static const char *binary(void)
-{
-    const char *b = getenv("GPUSHARE_BIN");
-
-    return b != NULL ? b : "build/asan/gpushare";
-}
-
-/* Runs gpushare with args (NULL-terminated, at most 16). */
+/* Runs gpushare with args (NULL-terminated, at most PROC_MAX_ARGS), as run. */
 static void run_cli(struct proc *r, const char *const args[])
 {
-    char *argv[18];
-    size_t n = 0;
+    const struct proc_opts o = {.timeout_ms = CHILD_TIMEOUT_S * 1000L};
 
-    argv[n++] = (char *)binary();
-    for (; args[n - 1] != NULL && n < 17; n++)
-        argv[n] = (char *)args[n - 1];
-    argv[n] = NULL;
-    run(r, argv, NULL);
+    proc_gpushare(r, args, &o);
 }
 
 static void test_cli_help(void **state)
@@ -1254,6 +1301,42 @@ static void test_cli_writes_nothing(void **state)
     assert_int_equal(count_entries(dir, NULL, 0), 1);
 }
 
+/* A file that cannot be replaced (a directory of its name) fails an emit --force after the other
+ * files were renamed into place: those are put back, and nothing is left beside them. */
+static void test_cli_force_all_or_nothing(void **state)
+{
+    const char *dir = scratch;
+    char out[128], env[160], before[EMIT_MPS_NFILES][32768], after[32768];
+    const char *first[] = {"emit", "mps", "--out", out, "--clients", "8", NULL};
+    const char *forced[] = {"emit", "mps", "--out", out, "--clients", "4", "--force", NULL};
+    struct proc r;
+
+    (void)state;
+    snprintf(out, sizeof(out), "%s/out", dir);
+    snprintf(env, sizeof(env), "%s/%s", out, emit_mps_file_name(EMIT_MPS_ENV));
+    run_cli(&r, first);
+    expect_status(&r, 0, "first emit");
+    assert_int_equal(unlink(env), 0);
+    assert_int_equal(mkdir(env, 0755), 0);
+    for (int f = 0; f < EMIT_MPS_NFILES; f++)
+        if (f != EMIT_MPS_ENV)
+            read_file(out, emit_mps_file_name(f), before[f], sizeof(before[f]));
+    run_cli(&r, forced);
+    expect_status(&r, 1, "emit --force over a directory");
+    expect_in(r.err, "Is a directory", "emit --force over a directory");
+    expect_in(r.err, "every file is as it was", "emit --force over a directory");
+    for (int f = 0; f < EMIT_MPS_NFILES; f++)
+        if (f != EMIT_MPS_ENV) {
+            read_file(out, emit_mps_file_name(f), after, sizeof(after));
+            if (strcmp(before[f], after) != 0)
+                fail_msg("'%s' was replaced by a failed emit", emit_mps_file_name(f));
+        }
+    expect_mode(out, "mps-start.sh", 0755);
+    assert_true(exists(env));
+    assert_int_equal(count_entries(out, NULL, 0), 4); /* no temporary file or kept copy */
+    assert_int_equal(count_entries(env, NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1280,9 +1363,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fake_stale_pid_file, fake_mps_setup,
                                         fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_fake_start_fails, fake_mps_setup, fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_fake_env_file_extras, fake_mps_setup,
+                                        fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_fake_stale_pid_file_live, fake_mps_setup,
+                                        fake_mps_teardown),
         cmocka_unit_test(test_cli_help),
         cmocka_unit_test_setup_teardown(test_cli_writes, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_cli_writes_nothing, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_cli_force_all_or_nothing, tmp_setup, tmp_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

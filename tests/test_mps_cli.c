@@ -10,7 +10,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -33,148 +32,51 @@
 #include "core/error.h"
 #include "fake_mps.h"
 #include "gpu/mps_daemon.h"
+#include "proc.h"
 #include "testutil.h"
 
-extern char **environ;
-
-#define MAX_ARGS 16
 #define DEADLINE_MS 30000
 #define MAX_FAKE_PIDS 128
 
-struct run {
-    int status;    /* exit status, or 128 + signal */
-    bool signaled; /* killed by a signal rather than exiting */
-    long ms;       /* how long it ran */
-    char out[16384];
-    char err[8192];
-};
-
-static const char *binary(void)
-{
-    const char *b = getenv("GPUSHARE_BIN");
-
-    return b != NULL ? b : "build/asan/gpushare";
-}
-
-static void slurp_fd(int fd, char *buf, size_t size)
-{
-    ssize_t n;
-    size_t len = 0;
-
-    lseek(fd, 0, SEEK_SET);
-    while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
-        len += (size_t)n;
-    buf[len] = '\0';
-    close(fd);
-}
-
-static int temp_file(void)
-{
-    char path[128];
-    int fd;
-
-    snprintf(path, sizeof(path), "%s/io-XXXXXX", sb.root);
-    fd = mkstemp(path);
-    assert_true(fd >= 0);
-    unlink(path);
-    return fd;
-}
-
-/* Whether the fake got a command containing what (a signal is sent once it has). */
-static const char *signal_when;
-
-static bool fake_got(void)
+/* Whether the fake got a command containing when (a string): proc_run's ready. */
+static bool fake_got(const void *when)
 {
     char cmds[8192];
 
     commands(cmds, sizeof(cmds));
-    return signal_when != NULL && strstr(cmds, signal_when) != NULL;
+    return when != NULL && strstr(cmds, when) != NULL;
 }
 
 /*
- * Runs argv (argv[0] a path) with stdout and stderr captured. When sig != 0, sends it once the
- * fake has got a command containing when: by then gpushare has its signal guard installed, so
- * the test does not race the process's start-up. Past DEADLINE_MS it is killed, reaped, and
- * the test fails.
+ * How every child runs: its output in the sandbox, killed, reaped and the test failed past
+ * DEADLINE_MS. When sig != 0, it is sent once the fake has got a command containing when: by
+ * then gpushare has its signal guard installed, so the test does not race its start-up.
  */
-static void spawn_run(struct run *r, char *const argv[], int sig, const char *when)
+static struct proc_opts run_opts(int sig, const char *when)
 {
-    posix_spawn_file_actions_t fa;
-    int out_fd = temp_file(), err_fd = temp_file(), wstatus = 0;
-    long t0 = now_ms();
-    bool sent = false;
-    pid_t pid;
+    struct proc_opts o = {
+        .tmp_dir = sb.root, .timeout_ms = DEADLINE_MS, .sig = sig, .ready = fake_got, .ctx = when};
 
-    memset(r, 0, sizeof(*r));
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&fa, err_fd, STDERR_FILENO);
-    assert_int_equal(posix_spawn(&pid, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    for (;;) {
-        pid_t w = waitpid(pid, &wstatus, WNOHANG);
-        long elapsed = now_ms() - t0;
-
-        if (w == pid)
-            break;
-        signal_when = when;
-        if (sig != 0 && !sent && fake_got()) {
-            kill(pid, sig);
-            sent = true;
-        }
-        if (elapsed > DEADLINE_MS) {
-            kill(pid, SIGKILL);
-            waitpid(pid, &wstatus, 0);
-            close(out_fd);
-            close(err_fd);
-            fail_msg("'%s %s' still running after %d ms: killed", argv[0],
-                     argv[1] != NULL ? argv[1] : "", DEADLINE_MS);
-        }
-        nanosleep(&(struct timespec){.tv_nsec = 2 * 1000 * 1000}, NULL);
-    }
-    r->ms = now_ms() - t0;
-    r->signaled = WIFSIGNALED(wstatus);
-    r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    slurp_fd(out_fd, r->out, sizeof(r->out));
-    slurp_fd(err_fd, r->err, sizeof(r->err));
+    return o;
 }
 
-/* gpushare with args (NULL-terminated). */
-static void gpushare_sig(struct run *r, const char *const *args, int sig, const char *when)
+/* Runs argv (argv[0] a path) as run_opts says. */
+static void spawn_run(struct proc *r, char *const argv[], int sig, const char *when)
 {
-    char *argv[MAX_ARGS + 2];
-    size_t n = 0;
+    struct proc_opts o = run_opts(sig, when);
 
-    argv[n++] = (char *)binary();
-    for (; args[n - 1] != NULL; n++) {
-        assert_true(n <= MAX_ARGS);
-        argv[n] = (char *)args[n - 1];
-    }
-    argv[n] = NULL;
-    spawn_run(r, argv, sig, when);
+    proc_run(r, argv, &o);
+}
+
+/* gpushare with args (NULL-terminated), as run_opts says. */
+static void gpushare_sig(struct proc *r, const char *const *args, int sig, const char *when)
+{
+    struct proc_opts o = run_opts(sig, when);
+
+    proc_gpushare(r, args, &o);
 }
 
 #define GPUSHARE(r, ...) gpushare_sig((r), (const char *const[]){__VA_ARGS__, NULL}, 0, NULL)
-
-/* Fails with the run's output unless it exited with want. */
-static void expect(const struct run *r, int want, const char *what)
-{
-    if (r->signaled || r->status != want)
-        fail_msg("%s: status %d%s (want %d)\nstdout: %.1500s\nstderr: %.2500s", what, r->status,
-                 r->signaled ? " (signal)" : "", want, r->out, r->err);
-}
-
-static void expect_in(const char *text, const char *want, const char *where)
-{
-    if (strstr(text, want) == NULL)
-        fail_msg("%s lacks \"%s\":\n%.3000s", where, want, text);
-}
-
-static void expect_not_in(const char *text, const char *unwanted, const char *where)
-{
-    if (strstr(text, unwanted) != NULL)
-        fail_msg("%s has \"%s\":\n%.3000s", where, unwanted, text);
-}
 
 static void assert_mode(const char *path, mode_t type, unsigned mode)
 {
@@ -259,10 +161,10 @@ static json_t *parse_json(const char *text)
 /* Starts a daemon with private directories; its pipe directory into pipe (may be NULL). */
 static void start_private(char *pipe, size_t size)
 {
-    struct run r;
+    struct proc r;
 
     GPUSHARE(&r, "mps", "start", "--timeout", "5");
-    expect(&r, 0, "start");
+    expect_status(&r, 0, "start");
     if (pipe != NULL)
         export_value(r.out, "CUDA_MPS_PIPE_DIRECTORY", pipe, size);
 }
@@ -284,11 +186,11 @@ static void test_start_status_stop(void **state)
     char pipe[256], log[256], prefix[128], reg[128], cmds[4096], want[1024], eval_out[1024];
     long pids[MAX_FAKE_PIDS];
     json_t *j, *d;
-    struct run r;
+    struct proc r;
 
     (void)state;
     GPUSHARE(&r, "mps", "start");
-    expect(&r, 0, "start");
+    expect_status(&r, 0, "start");
     export_value(r.out, "CUDA_MPS_PIPE_DIRECTORY", pipe, sizeof(pipe));
     export_value(r.out, "CUDA_MPS_LOG_DIRECTORY", log, sizeof(log));
     snprintf(prefix, sizeof(prefix), "%s/gpushare-mps-%u-", sb.run, (unsigned)getuid());
@@ -315,10 +217,10 @@ static void test_start_status_stop(void **state)
                       (char *)"sh",
                       r.out,
                       NULL};
-        struct run e;
+        struct proc e;
 
         spawn_run(&e, sh, 0, NULL);
-        expect(&e, 0, "eval");
+        expect_status(&e, 0, "eval");
         snprintf(eval_out, sizeof(eval_out), "%s|%s", pipe, log);
         assert_string_equal(e.out, eval_out);
     }
@@ -331,7 +233,7 @@ static void test_start_status_stop(void **state)
     snprintf(want, sizeof(want), "%s/clients", pipe);
     assert_int_equal(write_file(want, "4101\n4102\n", 0600), 0);
     GPUSHARE(&r, "mps", "status");
-    expect(&r, 0, "status");
+    expect_status(&r, 0, "status");
     expect_in(r.out, pipe, "status");
     expect_in(r.out, "started by gpushare", "status");
     snprintf(want, sizeof(want), "server %ld", pids[1]);
@@ -340,7 +242,7 @@ static void test_start_status_stop(void **state)
     expect_in(r.out, "ordinal 0 only: device count unknown (NVML: ", "status");
 
     GPUSHARE(&r, "mps", "status", "--json");
-    expect(&r, 0, "status --json");
+    expect_status(&r, 0, "status --json");
     j = parse_json(r.out);
     d = json_array_get(json_object_get(j, "daemons"), 0);
     assert_true(json_is_true(json_object_get(d, "answers")));
@@ -367,7 +269,7 @@ static void test_start_status_stop(void **state)
     expect_in(cmds, "get_default_device_pinned_mem_limit 0\n", "commands");
 
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop");
+    expect_status(&r, 0, "stop");
     expect_in(r.err, "stopped by 'quit'", "stop");
     commands(cmds, sizeof(cmds));
     assert_string_equal(cmds + strlen(cmds) - 5, "quit\n");
@@ -378,10 +280,10 @@ static void test_start_status_stop(void **state)
     // Now nothing answers, and there is nothing to stop.
     no_default_daemon();
     GPUSHARE(&r, "mps", "status");
-    expect(&r, 3, "status with no daemon");
+    expect_status(&r, 3, "status with no daemon");
     expect_in(r.out, "no control pipe", "status");
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop with nothing recorded");
+    expect_status(&r, 0, "stop with nothing recorded");
     expect_in(r.err, "nothing to stop", "stop");
 }
 
@@ -391,12 +293,12 @@ static void test_start_settings_json(void **state)
     json_t *j, *set, *lim, *cm, *d;
     char cmds[4096], root[256];
     long pids[MAX_FAKE_PIDS];
-    struct run r;
+    struct proc r;
 
     (void)state;
     GPUSHARE(&r, "mps", "start", "--json", "--thread-pct", "50", "--mem-limit",
              "0=10G,1=512m,GPU-4a1b=1536M");
-    expect(&r, 0, "start --json");
+    expect_status(&r, 0, "start --json");
     j = parse_json(r.out);
     set = json_object_get(j, "settings");
     assert_true(json_number_value(json_object_get(set, "default_active_thread_percentage")) ==
@@ -424,7 +326,7 @@ static void test_start_settings_json(void **state)
     expect_in(cmds, "set_default_device_pinned_mem_limit 1 512M\n", "commands");
 
     GPUSHARE(&r, "mps", "status", "--json");
-    expect(&r, 0, "status --json");
+    expect_status(&r, 0, "status --json");
     j = parse_json(r.out);
     d = json_array_get(json_object_get(j, "daemons"), 0);
     assert_true(json_number_value(json_object_get(d, "default_active_thread_percentage")) == 50.0);
@@ -434,7 +336,7 @@ static void test_start_settings_json(void **state)
     json_decref(j);
 
     GPUSHARE(&r, "mps", "stop", "--json");
-    expect(&r, 0, "stop --json");
+    expect_status(&r, 0, "stop --json");
     j = parse_json(r.out);
     d = json_array_get(json_object_get(j, "stopped"), 0);
     assert_string_equal(json_string_value(json_object_get(d, "how")), "quit");
@@ -461,7 +363,7 @@ static void test_start_fails(void **state)
     (void)state;
     snprintf(given, sizeof(given), "%s/new", sb.pipes);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct run r;
+        struct proc r;
 
         set_mode(cases[i].mode);
         if (cases[i].pct != NULL)
@@ -469,7 +371,7 @@ static void test_start_fails(void **state)
                      cases[i].pct);
         else
             GPUSHARE(&r, "mps", "start", "--timeout", cases[i].timeout);
-        expect(&r, 1, cases[i].mode);
+        expect_status(&r, 1, cases[i].mode);
         expect_in(r.err, cases[i].msg, cases[i].mode);
         assert_string_equal(r.out, "");
         if (r.ms > 5000)
@@ -481,7 +383,7 @@ static void test_start_fails(void **state)
                      "--thread-pct", cases[i].pct);
         else
             GPUSHARE(&r, "mps", "start", "--timeout", cases[i].timeout, "--pipe-dir", given);
-        expect(&r, 1, cases[i].mode);
+        expect_status(&r, 1, cases[i].mode);
         if (exists(given))
             fail_msg("%s: '%s', made by start, is left", cases[i].mode, given);
         GPUSHARE(&r, "mps", "stop", "--pipe-dir", given, "--timeout", "1");
@@ -490,10 +392,10 @@ static void test_start_fails(void **state)
     set_mode("");
     setenv("PATH", sb.empty, 1);
     {
-        struct run r;
+        struct proc r;
 
         GPUSHARE(&r, "mps", "start");
-        expect(&r, 1, "no client on PATH");
+        expect_status(&r, 1, "no client on PATH");
         expect_in(r.err, "'nvidia-cuda-mps-control' is not on PATH", "stderr");
     }
     assert_nothing_left("no client");
@@ -511,12 +413,12 @@ static void test_stop_escalates(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct run r;
+        struct proc r;
 
         set_mode(cases[i].mode);
         start_private(NULL, 0);
         GPUSHARE(&r, "mps", "stop", "--timeout", "0.5");
-        expect(&r, 1, cases[i].mode);
+        expect_status(&r, 1, cases[i].mode);
         expect_in(r.err, cases[i].msg, cases[i].mode);
         expect_in(r.err, "still running 500 ms after 'quit'", cases[i].mode);
         assert_nothing_left(cases[i].mode);
@@ -526,14 +428,14 @@ static void test_stop_escalates(void **state)
 /* A signal during the stop: the stop still finishes, then exit 130. */
 static void test_stop_interrupted(void **state)
 {
-    struct run r;
+    struct proc r;
 
     (void)state;
     set_mode("deaf");
     start_private(NULL, 0);
     gpushare_sig(&r, (const char *const[]){"mps", "stop", "--timeout", "1", NULL}, SIGINT,
                  "quit\n");
-    expect(&r, 130, "stop, interrupted");
+    expect_status(&r, 130, "stop, interrupted");
     expect_in(r.err, "ended by SIGTERM", "stderr");
     expect_in(r.err, "signal 2 came during the stop", "stderr");
     assert_nothing_left("interrupted stop");
@@ -549,7 +451,7 @@ static void test_existing_daemon(void **state)
     struct mps_daemon foreign;
     struct error err = {0};
     char cmds[4096], value[256];
-    struct run r;
+    struct proc r;
     long pid;
 
     (void)state;
@@ -558,29 +460,29 @@ static void test_existing_daemon(void **state)
     pid = foreign.daemon.pid;
 
     GPUSHARE(&r, "mps", "start", "--pipe-dir", sb.pipes);
-    expect(&r, 1, "start at a busy pipe dir");
+    expect_status(&r, 1, "start at a busy pipe dir");
     expect_in(r.err, "already answers", "stderr");
     expect_in(r.err, "--reuse", "stderr");
     assert_true(alive(pid));
     assert_int_equal(count_entries(sb.run, NULL, 0), 0);
 
     GPUSHARE(&r, "mps", "start", "--pipe-dir", sb.pipes, "--reuse", "--thread-pct", "40");
-    expect(&r, 1, "reuse with settings");
+    expect_status(&r, 1, "reuse with settings");
     expect_in(r.err, "cannot be changed", "stderr");
 
     GPUSHARE(&r, "mps", "start", "--pipe-dir", sb.pipes, "--reuse");
-    expect(&r, 0, "start --reuse");
+    expect_status(&r, 0, "start --reuse");
     export_value(r.out, "CUDA_MPS_PIPE_DIRECTORY", value, sizeof(value));
     assert_string_equal(value, sb.pipes);
     expect_not_in(r.out, "CUDA_MPS_LOG_DIRECTORY", "stdout"); // unknown for someone else's
     expect_in(r.err, "stop leaves it running", "stderr");
 
     GPUSHARE(&r, "mps", "status");
-    expect(&r, 0, "status");
+    expect_status(&r, 0, "status");
     expect_in(r.out, "reused (start --reuse)", "status");
 
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop of a reused daemon");
+    expect_status(&r, 0, "stop of a reused daemon");
     expect_in(r.err, "left running", "stderr");
     assert_true(alive(pid));
     commands(cmds, sizeof(cmds));
@@ -588,7 +490,7 @@ static void test_existing_daemon(void **state)
     assert_int_equal(count_entries(sb.run, NULL, 0), 0);
 
     GPUSHARE(&r, "mps", "stop", "--pipe-dir", sb.pipes);
-    expect(&r, 0, "stop --pipe-dir, no record");
+    expect_status(&r, 0, "stop --pipe-dir, no record");
     expect_in(r.err, "stopped by 'quit'", "stderr");
     assert_false(alive(pid));
     assert_true(exists(sb.pipes) && exists(sb.logs));
@@ -596,7 +498,7 @@ static void test_existing_daemon(void **state)
     assert_int_equal(foreign.stopped, MPS_STOP_GONE);
 
     GPUSHARE(&r, "mps", "stop", "--pipe-dir", sb.pipes);
-    expect(&r, 0, "stop --pipe-dir, nothing there");
+    expect_status(&r, 0, "stop --pipe-dir, nothing there");
     expect_in(r.err, "nothing to stop: no MPS control daemon answers", "stderr");
 }
 
@@ -607,29 +509,29 @@ static void test_existing_daemon(void **state)
 static void test_given_dirs(void **state)
 {
     char pipe[128], value[256];
-    struct run r;
+    struct proc r;
 
     (void)state;
     snprintf(pipe, sizeof(pipe), "%s/p1", sb.pipes);
     GPUSHARE(&r, "mps", "start", "--pipe-dir", pipe, "--log-dir", sb.logs);
-    expect(&r, 0, "start with given dirs");
+    expect_status(&r, 0, "start with given dirs");
     export_value(r.out, "CUDA_MPS_LOG_DIRECTORY", value, sizeof(value));
     assert_string_equal(value, sb.logs);
     assert_mode(pipe, S_IFDIR, 0700);
 
     GPUSHARE(&r, "mps", "start", "--pipe-dir", pipe);
-    expect(&r, 1, "second start");
+    expect_status(&r, 1, "second start");
     expect_in(r.err, "gpushare already started the MPS control daemon", "stderr");
 
     // Another spelling of the same directory finds the same record.
     snprintf(value, sizeof(value), "%s//p1/", sb.pipes);
     GPUSHARE(&r, "mps", "start", "--pipe-dir", value, "--reuse");
-    expect(&r, 0, "start --reuse of our own");
+    expect_status(&r, 0, "start --reuse of our own");
     expect_in(r.out, sb.logs, "stdout");
     expect_in(r.err, "reusing the MPS control daemon", "stderr");
 
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop");
+    expect_status(&r, 0, "stop");
     assert_false(exists(pipe));
     assert_true(exists(sb.logs));
     assert_nothing_left("given dirs");
@@ -639,40 +541,40 @@ static void test_given_dirs(void **state)
 static void test_two_recorded(void **state)
 {
     char a[256], b[256], log[300];
-    struct run r;
+    struct proc r;
 
     (void)state;
     start_private(a, sizeof(a));
     start_private(b, sizeof(b));
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 2, "stop with two recorded");
+    expect_status(&r, 2, "stop with two recorded");
     expect_in(r.err, "2 MPS control daemons are recorded", "stderr");
     expect_in(r.err, a, "stderr");
     expect_in(r.err, b, "stderr");
     GPUSHARE(&r, "mps", "exec", "--", "true");
-    expect(&r, 2, "exec with two recorded");
+    expect_status(&r, 2, "exec with two recorded");
     expect_in(r.err, "--pipe-dir", "stderr");
     // The environment `eval "$(gpushare mps start)"` left says which.
     setenv("CUDA_MPS_PIPE_DIRECTORY", b, 1);
     GPUSHARE(&r, "mps", "exec", "--", "sh", "-c", "echo \"$CUDA_MPS_LOG_DIRECTORY\"");
-    expect(&r, 0, "exec with two recorded, one named by the environment");
+    expect_status(&r, 0, "exec with two recorded, one named by the environment");
     snprintf(log, sizeof(log), "%.*s/log\n", (int)(strrchr(b, '/') - b), b);
     assert_string_equal(r.out, log);
     unsetenv("CUDA_MPS_PIPE_DIRECTORY");
 
     GPUSHARE(&r, "mps", "status");
-    expect(&r, 0, "status of two");
+    expect_status(&r, 0, "status of two");
     expect_in(r.out, a, "status");
     expect_in(r.out, b, "status");
 
     GPUSHARE(&r, "mps", "stop", "--pipe-dir", a);
-    expect(&r, 0, "stop --pipe-dir");
+    expect_status(&r, 0, "stop --pipe-dir");
     assert_false(exists(a));
     assert_true(exists(b));
 
     start_private(a, sizeof(a));
     GPUSHARE(&r, "mps", "stop", "--all");
-    expect(&r, 0, "stop --all");
+    expect_status(&r, 0, "stop --all");
     assert_false(exists(a));
     assert_false(exists(b));
     assert_nothing_left("stop --all");
@@ -692,25 +594,186 @@ static void kill_fakes(void)
 static void test_stale_record(void **state)
 {
     char pipe[256];
-    struct run r;
+    struct proc r;
 
     (void)state;
     start_private(pipe, sizeof(pipe));
     kill_fakes();
     GPUSHARE(&r, "mps", "exec", "--", "true");
-    expect(&r, 1, "exec at a stale record");
+    expect_status(&r, 1, "exec at a stale record");
     expect_in(r.err, "the daemon gpushare recorded there is gone", "stderr");
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop of a stale record");
+    expect_status(&r, 0, "stop of a stale record");
     expect_in(r.err, "gone already (stale record)", "stderr");
     assert_nothing_left("stale, stop");
 
     start_private(pipe, sizeof(pipe));
     kill_fakes();
     GPUSHARE(&r, "mps", "status");
-    expect(&r, 3, "status of a stale record");
+    expect_status(&r, 3, "status of a stale record");
     expect_in(r.out, "its record was stale and is removed", "status");
     assert_nothing_left("stale, status");
+}
+
+/* The pid in pipe's nvidia-cuda-mps-control.pid; 0 when there is none. */
+static long pid_file_of(const char *pipe)
+{
+    char path[300];
+    long pid = 0;
+
+    snprintf(path, sizeof(path), "%s/nvidia-cuda-mps-control.pid", pipe);
+    return read_longs(path, &pid, 1) == 1 ? pid : 0;
+}
+
+/* Starts a daemon at pipe as a person would, without gpushare (`nvidia-cuda-mps-control -d`
+ * with CUDA_MPS_PIPE_DIRECTORY set), and waits until its pid file names it, not old_pid. */
+static long start_by_hand(const char *pipe, long old_pid)
+{
+    char client[160], env_kv[200];
+    char *argv[] = {client, (char *)"-d", NULL}, *extra[] = {env_kv, NULL};
+    const struct proc_opts o = {.env = extra, .tmp_dir = sb.root, .timeout_ms = DEADLINE_MS};
+    struct proc r;
+    long pid = 0;
+
+    snprintf(client, sizeof(client), "%s/" CLIENT, sb.bin);
+    snprintf(env_kv, sizeof(env_kv), "CUDA_MPS_PIPE_DIRECTORY=%s", pipe);
+    proc_run(&r, argv, &o);
+    expect_status(&r, 0, "nvidia-cuda-mps-control -d, by hand");
+    for (long t0 = now_ms(); now_ms() - t0 < 5000; pid = 0) {
+        pid = pid_file_of(pipe);
+        if (pid > 0 && pid != old_pid && alive(pid))
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    }
+    if (pid == 0)
+        fail_msg("the daemon started by hand at '%s' wrote no pid file", pipe);
+    return pid;
+}
+
+/* The daemon at pipe answers, and its files are where it put them. */
+static void assert_answers(const char *pipe, long pid, const char *when)
+{
+    char path[300];
+    struct proc r;
+
+    if (!alive(pid))
+        fail_msg("%s: the daemon %ld started by hand is gone", when, pid);
+    snprintf(path, sizeof(path), "%s/control", pipe);
+    if (!exists(path) || pid_file_of(pipe) != pid)
+        fail_msg("%s: the files of the daemon %ld in '%s' are gone", when, pid, pipe);
+    GPUSHARE(&r, "mps", "status", "--pipe-dir", pipe);
+    expect_status(&r, 0, when);
+    expect_in(r.out, "yes (server list: ", when);
+}
+
+/*
+ * A pipe directory `start --pipe-dir` made, its daemon killed behind gpushare's back, then a new
+ * daemon started there by hand (or by a unit): status, and stop, drop the stale record but leave
+ * the new daemon's sockets and pid file, and the directories, where they are.
+ */
+static void test_stale_record_new_daemon(void **state)
+{
+    static const char *const cleaners[] = {"status", "stop"};
+    char pipe[128], log[256], reg[128], want[512];
+    struct proc r;
+
+    (void)state;
+    snprintf(pipe, sizeof(pipe), "%s/made", sb.pipes);
+    registry(reg, sizeof(reg));
+    for (size_t i = 0; i < 2; i++) {
+        long old_pid, pid;
+
+        GPUSHARE(&r, "mps", "start", "--pipe-dir", pipe, "--timeout", "5");
+        expect_status(&r, 0, "start --pipe-dir, a directory it makes");
+        export_value(r.out, "CUDA_MPS_LOG_DIRECTORY", log, sizeof(log));
+        old_pid = pid_file_of(pipe);
+        kill_fakes();
+        pid = start_by_hand(pipe, old_pid);
+
+        GPUSHARE(&r, "mps", cleaners[i]);
+        expect_status(&r, 0, cleaners[i]);
+        snprintf(want, sizeof(want),
+                 "keeping '%s' and the directories start made for the MPS control daemon %ld, "
+                 "which is gone: an MPS control daemon answers there (pid %ld), started since",
+                 pipe, old_pid, pid);
+        expect_in(r.err, want, cleaners[i]);
+        assert_answers(pipe, pid, cleaners[i]);
+        assert_true(exists(log));  /* the log directory the new daemon may be writing */
+        assert_false(exists(reg)); /* the stale record, the last one, is gone */
+
+        // Named, the new daemon is stopped like any other; its directories stay.
+        GPUSHARE(&r, "mps", "stop", "--pipe-dir", pipe);
+        expect_status(&r, 0, "stop --pipe-dir of the daemon started by hand");
+        expect_in(r.err, "stopped by 'quit'", "stop --pipe-dir");
+        assert_false(alive(pid));
+        assert_true(exists(pipe));
+        *strrchr(log, '/') = '\0'; /* the private root that holds the log directory */
+        assert_int_equal(remove_tree(log), 0);
+        assert_int_equal(remove_tree(pipe), 0);
+        assert_nothing_left(cleaners[i]);
+    }
+}
+
+/* A record whose daemon's start time is unknown is not written: no later stop could tell a
+ * process reusing the pid from it. */
+static void test_no_record_without_start_time(void **state)
+{
+    struct mps_state s;
+    struct error err = {0};
+
+    (void)state;
+    memset(&s, 0, sizeof(s));
+    snprintf(s.pipe_dir, sizeof(s.pipe_dir), "%s/p", sb.pipes);
+    snprintf(s.log_dir, sizeof(s.log_dir), "%s", sb.logs);
+    s.made_pipe_dir = true;
+    s.daemon.pid = 4242;
+    s.uid = (unsigned)getuid();
+    assert_int_equal(mps_state_save(&err, &s), -1);
+    assert_int_equal(err.code, ERR_INVALID);
+    expect_in(err.msg, "no start time", "mps_state_save");
+    assert_int_equal(count_entries(sb.run, NULL, 0), 0);
+    s.daemon.start = 99;
+    if (mps_state_save(&err, &s) != 0)
+        fail_msg("mps_state_save: %s", err.msg);
+    assert_int_equal(mps_state_delete(&err, &s), 0);
+    assert_int_equal(count_entries(sb.run, NULL, 0), 0);
+}
+
+/* The sandbox's leak check sees every fake process however many a test starts, and fails loudly
+ * rather than look at part of them. */
+static void test_fake_pid_cap(void **state)
+{
+    char *sleeper[] = {(char *)"/bin/sleep", (char *)"30", NULL};
+    char path[128], line[32];
+    size_t alive_now, past_cap;
+    FILE *f;
+    pid_t pid;
+    int status;
+
+    (void)state;
+    path_in(path, sizeof(path), "pids");
+    assert_int_equal(posix_spawn(&pid, sleeper[0], NULL, NULL, sleeper, environ), 0);
+    // 40 processes gone (pids past any pid_max), then one running: as after 20 daemons.
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 40; i++)
+        fprintf(f, "%d\n", 99999000 + i);
+    fprintf(f, "%ld\n", (long)pid);
+    fclose(f);
+    alive_now = count_alive_fakes();
+    // Past the cap: no count at all, rather than a partial one.
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i <= FAKE_MAX_PIDS; i++)
+        fprintf(f, "%d\n", 99999000 + i);
+    fclose(f);
+    past_cap = count_alive_fakes();
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    snprintf(line, sizeof(line), "%d\n", 99999000);
+    assert_int_equal(write_file(path, line, 0644), 0); /* what teardown can read */
+    assert_int_equal(alive_now, 1);
+    assert_true(past_cap == SIZE_MAX);
 }
 
 /* exec: the variables from the options, CMD's status, 126/127, and the daemon check. */
@@ -720,49 +783,49 @@ static void test_exec(void **state)
         "echo \"$CUDA_MPS_PIPE_DIRECTORY $CUDA_MPS_ACTIVE_THREAD_PERCENTAGE "
         "$CUDA_MPS_PINNED_DEVICE_MEM_LIMIT $CUDA_MPS_CLIENT_PRIORITY $CUDA_MPS_LOG_DIRECTORY\"";
     char pipe[256], log[256], want[768], notexec[128];
-    struct run r;
+    struct proc r;
 
     (void)state;
     GPUSHARE(&r, "mps", "start", "--thread-pct", "40");
-    expect(&r, 0, "start");
+    expect_status(&r, 0, "start");
     export_value(r.out, "CUDA_MPS_PIPE_DIRECTORY", pipe, sizeof(pipe));
     export_value(r.out, "CUDA_MPS_LOG_DIRECTORY", log, sizeof(log));
 
     GPUSHARE(&r, "mps", "exec", "--thread-pct", "12.5", "--mem-limit", "0=10g,GPU-ab12=512M",
              "--priority", "1", "--", "sh", "-c", echo);
-    expect(&r, 0, "exec");
+    expect_status(&r, 0, "exec");
     snprintf(want, sizeof(want), "%s 12.5 0=10G,GPU-ab12=512M 1 %s\n", pipe, log);
     assert_string_equal(r.out, want);
     assert_string_equal(r.err, "");
 
     // Above the daemon's default: a warning, and it still runs.
     GPUSHARE(&r, "mps", "exec", "--pipe-dir", pipe, "--thread-pct", "50", "sh", "-c", echo);
-    expect(&r, 0, "exec above the default");
+    expect_status(&r, 0, "exec above the default");
     expect_in(r.err, "above the daemon's default 40.0", "stderr");
 
     GPUSHARE(&r, "mps", "exec", "--", "sh", "-c", "exit 7");
-    expect(&r, 7, "exec, status 7");
+    expect_status(&r, 7, "exec, status 7");
     GPUSHARE(&r, "mps", "exec", "--", "/nonexistent/cmd");
-    expect(&r, 127, "exec of a missing command");
+    expect_status(&r, 127, "exec of a missing command");
     expect_in(r.err, "cannot run '/nonexistent/cmd'", "stderr");
     GPUSHARE(&r, "mps", "exec", "--", "no-such-command-on-path");
-    expect(&r, 127, "exec of a command not on PATH");
+    expect_status(&r, 127, "exec of a command not on PATH");
     snprintf(notexec, sizeof(notexec), "%s/notexec", sb.root);
     assert_int_equal(write_file(notexec, "#!/bin/sh\n", 0644), 0);
     GPUSHARE(&r, "mps", "exec", "--", notexec);
-    expect(&r, 126, "exec of a file that is not executable");
+    expect_status(&r, 126, "exec of a file that is not executable");
 
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop");
+    expect_status(&r, 0, "stop");
     assert_nothing_left("exec");
 
     no_default_daemon();
     GPUSHARE(&r, "mps", "exec", "--", "true");
-    expect(&r, 1, "exec with no daemon");
+    expect_status(&r, 1, "exec with no daemon");
     expect_in(r.err, "no MPS control daemon answers at", "stderr");
     GPUSHARE(&r, "mps", "exec", "--no-check", "--", "sh", "-c",
              "echo \"$CUDA_MPS_PIPE_DIRECTORY\"");
-    expect(&r, 0, "exec --no-check");
+    expect_status(&r, 0, "exec --no-check");
     snprintf(want, sizeof(want), "%s\n", sb.pipes);
     assert_string_equal(r.out, want);
 }
@@ -784,14 +847,14 @@ static void test_start_interrupted(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char path[128];
-        struct run r;
+        struct proc r;
 
         set_mode(cases[i].mode);
         path_in(path, sizeof(path), "commands");
         unlink(path); /* the signal goes once this start's `-d` reached the fake */
         gpushare_sig(&r, (const char *const[]){"mps", "start", "--timeout", cases[i].timeout, NULL},
                      cases[i].sig, "-d ");
-        expect(&r, 130, cases[i].mode);
+        expect_status(&r, 130, cases[i].mode);
         expect_in(r.err, "interrupted by signal", cases[i].mode);
         assert_string_equal(r.out, "");
         if (r.ms > cases[i].max_ms)
@@ -807,11 +870,11 @@ static void test_cycles(void **state)
 
     (void)state;
     for (int i = 0; i < 20; i++) {
-        struct run r;
+        struct proc r;
 
         start_private(NULL, 0);
         GPUSHARE(&r, "mps", "stop");
-        expect(&r, 0, "stop");
+        expect_status(&r, 0, "stop");
         if (count_entries(sb.run, NULL, 0) != 0)
             fail_msg("cycle %d: something left in $XDG_RUNTIME_DIR", i);
     }
@@ -824,26 +887,26 @@ static void test_cycles(void **state)
 static void test_registry_checks(void **state)
 {
     char reg[128], path[256], target[128];
-    struct run r;
+    struct proc r;
 
     (void)state;
     registry(reg, sizeof(reg));
     assert_int_equal(mkdir(reg, 0700), 0);
     assert_int_equal(chmod(reg, 0755), 0);
     GPUSHARE(&r, "mps", "start");
-    expect(&r, 1, "start, registry 0755");
+    expect_status(&r, 1, "start, registry 0755");
     expect_in(r.err, "mode 755 lets others in", "stderr");
     path_in(path, sizeof(path), "commands");
     assert_false(exists(path));
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 1, "stop, registry 0755");
+    expect_status(&r, 1, "stop, registry 0755");
     assert_int_equal(rmdir(reg), 0);
 
     snprintf(target, sizeof(target), "%s/elsewhere", sb.root);
     assert_int_equal(mkdir(target, 0700), 0);
     assert_int_equal(symlink(target, reg), 0);
     GPUSHARE(&r, "mps", "start");
-    expect(&r, 1, "start, registry a link");
+    expect_status(&r, 1, "start, registry a link");
     expect_in(r.err, "not a directory (a link?)", "stderr");
     assert_int_equal(unlink(reg), 0);
 
@@ -852,11 +915,11 @@ static void test_registry_checks(void **state)
     assert_int_equal(write_file(path, "{\"schema\": 1}", 0600), 0);
     no_default_daemon();
     GPUSHARE(&r, "mps", "status");
-    expect(&r, 3, "status with a bad record");
+    expect_status(&r, 3, "status with a bad record");
     expect_in(r.err, "warning: ignoring", "stderr");
     expect_in(r.err, "mps-0123456789abcdef.json", "stderr");
     GPUSHARE(&r, "mps", "stop");
-    expect(&r, 0, "stop with only a bad record");
+    expect_status(&r, 0, "stop with only a bad record");
     assert_true(exists(path)); // not ours to remove: it is not a valid record
     assert_int_equal(unlink(path), 0);
     assert_int_equal(rmdir(reg), 0);
@@ -919,7 +982,7 @@ static void test_usage(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *args[10] = {NULL};
         char what[160];
-        struct run r;
+        struct proc r;
         size_t n = 0;
 
         for (; n < 8 && cases[i].args[n] != NULL; n++)
@@ -928,7 +991,7 @@ static void test_usage(void **state)
         gpushare_sig(&r, args, 0, NULL);
         snprintf(what, sizeof(what), "case %zu (%s %s)", i, args[1] != NULL ? args[1] : "",
                  n > 2 ? args[2] : "");
-        expect(&r, cases[i].status, what);
+        expect_status(&r, cases[i].status, what);
         if (cases[i].out != NULL)
             expect_in(r.out, cases[i].out, what);
         if (cases[i].err != NULL)
@@ -951,6 +1014,13 @@ static const char good_state[] =
     "\"made_pipe_dir\": false, \"made_log_dir\": false, \"reused\": false, \"daemon\": {\"pid\": "
     "4242, \"start\": 99}, \"uid\": 0, \"thread_pct\": 50, \"mem_limit\": \"0=10G\", "
     "\"started_at\": \"2025-01-01T00:00:00Z\", \"future\": [1]}";
+
+/* Someone else's daemon (start --reuse): its start time may be unknown, as its pid may be. */
+static const char reused_state[] =
+    "{\"schema\": \"gpushare.mps-state/1\", \"pipe_dir\": \"/tmp/nvidia-mps\", \"log_dir\": \"\", "
+    "\"root\": \"\", \"own_pipe_dir\": false, \"own_log_dir\": false, \"made_pipe_dir\": false, "
+    "\"made_log_dir\": false, \"reused\": true, \"daemon\": {\"pid\": 4242, \"start\": 0}, "
+    "\"uid\": 0, \"thread_pct\": 0, \"mem_limit\": \"\", \"started_at\": \"\"}";
 
 /* good_state with one substring replaced. */
 static void mutate(char *dst, size_t size, const char *from, const char *to)
@@ -976,6 +1046,8 @@ static void test_state_parse(void **state)
          "owned directories but no 'root'"},
         {"\"reused\": false", "\"reused\": true", "a reused daemon with directories"},
         {"\"pid\": 4242", "\"pid\": 1", "'daemon' pid 1"},
+        /* Without its start time, a process that reuses the pid would pass for the daemon. */
+        {"\"start\": 99", "\"start\": 0", "a daemon of ours with no start time"},
         {"\"pid\": 4242", "\"pid\": \"4242\"", "'pid' is missing or not an integer"},
         {"\"thread_pct\": 50", "\"thread_pct\": 101", "'thread_pct' is missing or not an integer"},
         {"\"mem_limit\": \"0=10G\"", "\"mem_limit\": \"0=10g\"", "'mem_limit' is not a normalized"},
@@ -1008,6 +1080,9 @@ static void test_state_parse(void **state)
     assert_string_equal(dump, again);
     free(dump);
     free(again);
+    if (mps_state_parse(&err, reused_state, strlen(reused_state), &t) != 0)
+        fail_msg("reused state: %s", err.msg);
+    assert_true(t.reused && t.daemon.pid == 4242 && t.daemon.start == 0);
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         mutate(text, sizeof(text), bad[i].from, bad[i].to);
@@ -1084,6 +1159,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_given_dirs, fake_mps_setup, fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_two_recorded, fake_mps_setup, fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_stale_record, fake_mps_setup, fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_stale_record_new_daemon, fake_mps_setup,
+                                        fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_no_record_without_start_time, fake_mps_setup,
+                                        fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_fake_pid_cap, fake_mps_setup, fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_exec, fake_mps_setup, fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_start_interrupted, fake_mps_setup, fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_cycles, fake_mps_setup, fake_mps_teardown),

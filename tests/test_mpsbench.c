@@ -9,6 +9,7 @@
 #include "bench/mpsbench.h"
 
 #include <setjmp.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,9 +32,10 @@ struct bench_case {
     char log[160];
 };
 
-static void run_bench(struct bench_case *b, const char *worker_mode)
+static void run_parts(struct bench_case *b, const char *worker_mode, unsigned parts)
 {
     struct run_meta meta = {.git_dirty = -1, .command = "bench mps"};
+    char slots[160];
 
     memset(b, 0, sizeof(*b));
     path_in(b->log, sizeof(b->log), "workers.log");
@@ -48,16 +50,47 @@ static void run_bench(struct bench_case *b, const char *worker_mode)
     b->c.mps_timeout_ms = 1000;
     b->c.doc = results_new(&meta, json_object());
     b->o = (struct mpsbench_opts){
-        .parts = MPS_CONTENTION,
-        .ts = {.mode = "mps", .max_procs = 2, .sizes = {1024}, .n_sizes = 1},
+        .parts = parts,
+        .ts = {.mode = "mps", .max_procs = 2, .sizes = {1024}, .n_sizes = 1, .victim_n = 1024},
+        .sweep_n = 1024,
+        .sweep_step = 50,
+        .max_clients = 12,
         .sms_total = 132,
+        .cuda_driver_version = 13000,
     };
+    /* The fake's client limit: 8 of the 12 clients get a context. */
+    path_in(slots, sizeof(slots), "slots");
+    mkdir(slots, 0700);
+    setenv("FAKE_CLIENT_SLOTS", slots, 1);
+    setenv("FAKE_CLIENT_LIMIT", "8", 1);
     /* As cli/cmd_bench.c does for the whole run. */
     mps_guard_install(&b->guard);
     b->rc = bench_mps(&b->err, &b->c, &b->o);
     mps_guard_remove(&b->guard);
     unsetenv("FAKE_WORKER_MODE");
     unsetenv("FAKE_WORKER_LOG");
+    unsetenv("FAKE_CLIENT_SLOTS");
+    unsetenv("FAKE_CLIENT_LIMIT");
+}
+
+static void run_bench(struct bench_case *b, const char *worker_mode)
+{
+    run_parts(b, worker_mode, MPS_CONTENTION);
+}
+
+static double derived(const struct bench_case *b, const char *id, const char *key)
+{
+    const json_t *t = results_find_test(b->c.doc, id);
+
+    if (t == NULL)
+        fail_msg("no test '%s'", id);
+    return results_derived_num(t, key);
+}
+
+static const char *verdict(const struct bench_case *b, const char *id)
+{
+    return json_string_value(
+        json_object_get(json_object_get(results_find_test(b->c.doc, id), "verdict"), "status"));
 }
 
 static bool has_test(const struct bench_case *b, const char *id)
@@ -193,6 +226,59 @@ static void test_daemon_ignores_quit(void **state)
     json_decref(b.c.doc);
 }
 
+/*
+ * Every part under the daemon, with the fake standing in for each workload: the figures the
+ * parts derive from what workers report (SM table, rounding model, memory-limit verdict,
+ * client count) come out as the fake's rules make them.
+ */
+static void test_every_part(void **state)
+{
+    struct bench_case b;
+
+    (void)state;
+    run_parts(&b, NULL, MPS_ALL);
+    assert_int_equal(b.rc, 0);
+    assert_true(has_test(&b, "mps.timeline.p2"));
+    assert_string_equal(verdict(&b, "mps.timeline.p2"), "meets");
+    assert_true(has_test(&b, "mps.victim.p1"));
+    assert_true(has_test(&b, "mps.victim.p2"));
+    assert_true(has_test(&b, "mps.victim.lowprio.p2"));
+    assert_false(has_test(&b, "mps.victim.lowprio.p1")); /* alone is not run again */
+    assert_true(has_test(&b, "mps.victim.cap50.p2"));
+    assert_float_equal(derived(&b, "mps.threads.sms", "granularity_sms"), 2, 0);
+    assert_float_equal(derived(&b, "mps.threads.sms", "sms_min"), 8, 0);
+    assert_float_equal(derived(&b, "mps.threads.sms", "model_matches_share"), 1, 0);
+    assert_float_equal(derived(&b, "mps.threads.gemm.p050", "sms_attribute"), 66, 0);
+    assert_true(has_test(&b, "mps.threads.gemm.p100"));
+    assert_false(has_test(&b, "mps.threads.gemm.p000"));
+    assert_string_equal(verdict(&b, "mps.memlimit"), "meets");
+    assert_float_equal(derived(&b, "mps.clients", "clients_refused"), 4, 0);
+    assert_string_equal(verdict(&b, "mps.clients"), "misses"); /* 8, not the documented 48 */
+    assert_quit_sent();
+    assert_int_equal(count_alive_fakes(), 0);
+    json_decref(b.c.doc);
+}
+
+/* A daemon already answering where the workers would look: refused before any worker runs. */
+static void test_foreign_daemon_refused(void **state)
+{
+    struct mps_daemon_opts opts = {.timeout_ms = 2000};
+    struct mps_daemon d;
+    struct error err;
+
+    (void)state;
+    assert_int_equal(mps_daemon_start(&err, &opts, &d), 0);
+    assert_int_equal(mps_daemon_setenv(&err, &d), 0);
+    assert_int_equal(multi_check_no_mps(&err), -1);
+    assert_int_equal(err.code, ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.msg, d.pipe_dir));
+    assert_int_equal(mps_daemon_stop(&err, &d, 2000), 0);
+    /* Gone now: what the environment names is dropped, and the workers may run. */
+    assert_int_equal(multi_check_no_mps(&err), 0);
+    assert_null(getenv("CUDA_MPS_PIPE_DIRECTORY"));
+    assert_null(getenv("CUDA_MPS_LOG_DIRECTORY"));
+}
+
 int main(int argc, char **argv)
 {
     const char *slash = strrchr(argv[0], '/');
@@ -203,6 +289,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_daemon_fails_to_start, fake_mps_setup,
                                         fake_mps_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_ignores_quit, fake_mps_setup,
+                                        fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_every_part, fake_mps_setup, fake_mps_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_daemon_refused, fake_mps_setup,
                                         fake_mps_teardown),
     };
 

@@ -11,8 +11,10 @@
 #              SIGINT; after each, no worker process and no CUDA process may be left
 #   mig        the live MIG profiles against the catalog, then bench mig (slices emulated with
 #              MPS while MIG stays disabled); no MPS daemon and no directory may be left
-#   mps        20 `gpushare mps start`/`stop` cycles, bench mps, then bench mps interrupted
-#              with SIGINT; after each, no MPS daemon, no MPS directory and no worker
+#   mps        20 `gpushare mps start`/`stop` cycles, `mps exec` and `mps status` with a
+#              client, the scripts `emit mps` writes against the real daemon, bench mps, then
+#              bench mps interrupted with SIGINT; after each, no MPS daemon, no MPS directory
+#              and no worker
 #   mps-quick  the same with a short bench mps (one trial, two processes), for a smoke test
 #              MPS_PARTS=LIST passes --only LIST to bench mps; MPS_LIFECYCLE=0 skips the cycles,
 #              exec and SIGINT checks (to split the study over calls of limited length)
@@ -154,15 +156,36 @@ if [ "$lifecycle" = 1 ]; then
     python3 -c 'import json,sys; print("ok   mps exec --thread-pct 25 (daemon 50): the client sees",
         json.load(open(sys.argv[1]))["info"]["sm_count"], "SMs")' "$out/mps-exec-info.json" ||
         status=1
-    "$bin" mps exec --pipe-dir "$pipe" -- "$bin" bench streams --only kernels --trials 3 \
+    # A client that runs for a while; status is polled until it shows it.
+    "$bin" mps exec --pipe-dir "$pipe" -- "$bin" bench streams --only gemm --trials 3 \
         >/dev/null 2>>"$out/mps-cycles.log" &
     client=$!
-    sleep 4
+    for _ in $(seq 40); do
+        "$bin" mps status --pipe-dir "$pipe" --json >"$out/mps-status-client.json" || status=1
+        grep -q '"clients": \[$' "$out/mps-status-client.json" && break
+        sleep 0.5
+    done
     "$bin" mps status --pipe-dir "$pipe" | tee "$out/mps-status-client.txt" || status=1
-    "$bin" mps status --pipe-dir "$pipe" --json >"$out/mps-status-client.json" || status=1
     wait "$client" || status=1
     "$bin" mps stop --pipe-dir "$pipe" 2>>"$out/mps-cycles.log" || status=1
     no_mps_left "mps exec"
+
+    echo "== gpushare emit mps: the emitted scripts against the real daemon"
+    deploy=$(mktemp -d /tmp/gpushare-emit-XXXXXX)
+    {
+        "$bin" emit mps --out "$deploy/files" --thread-pct 25 --mem-limit 0=10G \
+            --pipe-dir "$deploy/pipe" --log-dir "$deploy/log" --install-dir "$deploy/files" \
+            --env-file "$deploy/files/gpushare-mps.env" &&
+            GPUSHARE_MPS_ENV=$deploy/files/gpushare-mps.env "$deploy/files/mps-start.sh" &&
+            "$bin" mps status --pipe-dir "$deploy/pipe" &&
+            "$bin" mps exec --pipe-dir "$deploy/pipe" -- "$bin" info --json >"$out/emit-exec-info.json" &&
+            GPUSHARE_MPS_ENV=$deploy/files/gpushare-mps.env "$deploy/files/mps-stop.sh"
+    } >"$out/emit-mps.txt" 2>&1 || status=1
+    python3 -c 'import json,sys; print("ok   emitted mps-start.sh (25%) then mps exec: the client sees",
+        json.load(open(sys.argv[1]))["info"]["sm_count"], "SMs")' "$out/emit-exec-info.json" ||
+        status=1
+    rm -rf "$deploy"
+    no_mps_left "the emitted scripts"
 fi
 if [ "$mps" = 1 ]; then
     echo "== gpushare bench mps ${parts[*]}"

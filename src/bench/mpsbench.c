@@ -35,10 +35,15 @@ int mps_session(struct error *err, struct multi_ctx *c,
         progress("MPS daemon (pid %ld) at %s", d.daemon.pid, d.pipe_dir);
         rc = fn(err, c, arg);
     }
-    /* Always, whatever happened above: no daemon outlives the benchmark. */
-    if (mps_daemon_stop(&serr, &d, timeout_ms) < 0 && rc == 0) {
-        *err = serr;
-        rc = -1;
+    /* Always, whatever happened above: no daemon outlives the benchmark. A stop that needed
+     * signals, or left a process, is said even when the run failed for another reason. */
+    if (mps_daemon_stop(&serr, &d, timeout_ms) < 0) {
+        progress("MPS daemon: %s", serr.msg);
+        results_skip(c->doc, "mps.daemon", serr.msg);
+        if (rc == 0) {
+            *err = serr;
+            rc = -1;
+        }
     }
     unsetenv("CUDA_MPS_PIPE_DIRECTORY");
     unsetenv("CUDA_MPS_LOG_DIRECTORY");
@@ -181,6 +186,13 @@ static void contention_verdict(json_t *t, const struct multi_ctx *c, const struc
         results_verdict(t, VERDICT_INFO, "", detail);
         return;
     }
+    if (!isfinite(bound)) {
+        str_printf(detail, sizeof(detail),
+                   "MPS %.2fx, time-slicing %.2fx; the one-process bound was not measured", agg,
+                   ts_agg);
+        results_verdict(t, VERDICT_INFO, "", detail);
+        return;
+    }
     /* The explanation, when there is a shortfall, is the clocks and power each run held. */
     str_printf(id, sizeof(id), "mps.bound.gemm.%s.n%u.p%u", dtype_name(s->o), m->n, m->procs);
     bt = results_find_test(c->doc, id);
@@ -252,6 +264,10 @@ static int mps_contention(struct error *err, struct multi_ctx *c, struct mps_sta
             struct mps_run m = {.n = o->ts.sizes[si], .procs = p, .si = si};
             struct ts_gemm_trial tr;
 
+            /* Without its solo reference a size has nothing to be compared with. */
+            if (!isfinite(s->ts.solo_rate[si]))
+                break;
+
             for (unsigned k = 0; k < c->trials; k++) {
                 progress("mps contention: %u x gemm n=%u, trial %u/%u", p, m.n, k + 1, c->trials);
                 if (ts_gemm_trial(err, c, &o->ts, m.n, s->ts.batch[si], s->ts.solo_rate[si], p,
@@ -304,14 +320,15 @@ static int timeline(struct error *err, struct multi_ctx *c, struct mps_state *s)
     return timeslice_timeline(err, c, &s->o->ts, &s->ts);
 }
 
-/* How much of the GPU the capped aggressors share: half, so the victim always finds SMs free. */
+/* Each capped aggressor's share of the threads. One leaves the victim half the SMs; two or
+ * more may together cover every SM, since a cap limits a client and reserves nothing. */
 #define AGGRESSOR_CAP_PCT "50"
 
 /*
  * The victim beside normal aggressors, then the two ways MPS offers to restrain them: a
  * below-normal client priority (MPS doc 2.3.8: a hint that maps the client's stream priorities
- * onto a lower range) and a thread-percentage cap (2.3.5.2), which leaves SMs the aggressors'
- * blocks cannot occupy.
+ * onto a lower range) and a thread-percentage cap per aggressor (2.3.5.2), which keeps SMs free
+ * of aggressor blocks only while the caps sum below 100%.
  */
 static int victim(struct error *err, struct multi_ctx *c, struct mps_state *s)
 {

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,6 +14,7 @@
 
 #include "core/progress.h"
 #include "core/str.h"
+#include "gpu/mps.h"
 #include "gpu/mps_daemon.h"
 #include "gpu/nvml.h"
 
@@ -187,6 +189,28 @@ static int info_failed(struct error *err, const struct harness_worker *w)
     return -1;
 }
 
+int multi_check_no_mps(struct error *err)
+{
+    struct mps_probe_result pr;
+    bool from_env = getenv("CUDA_MPS_PIPE_DIRECTORY") != NULL;
+
+    for (;;) {
+        mps_probe(mps_default_pipe_dir(), &pr);
+        if (pr.answers)
+            return error_set(err, ERR_UNSUPPORTED,
+                             "an MPS daemon answers at '%s': every worker would be its client; "
+                             "stop it (gpushare mps stop, or echo quit | nvidia-cuda-mps-control) "
+                             "or unset CUDA_MPS_PIPE_DIRECTORY",
+                             pr.pipe_dir);
+        if (!from_env)
+            return 0;
+        /* What the environment named is not answering: look at the default place too. */
+        unsetenv("CUDA_MPS_PIPE_DIRECTORY");
+        unsetenv("CUDA_MPS_LOG_DIRECTORY");
+        from_env = false;
+    }
+}
+
 json_t *multi_info(struct error *err, struct multi_ctx *c)
 {
     struct worker_argv a;
@@ -198,6 +222,8 @@ json_t *multi_info(struct error *err, struct multi_ctx *c)
     json_t *info;
     double rel;
 
+    if (multi_check_no_mps(err) < 0)
+        return NULL;
     worker_argv_init(&a, c, "info", 0);
     argvs[0] = a.argv;
     if (harness_run(err, &o, 1, argvs, w, &rel) < 0) {

@@ -84,6 +84,16 @@ void multi_run_free(struct multi_run *r);
  */
 json_t *multi_info(struct error *err, struct multi_ctx *c);
 
+/*
+ * Makes sure the workers will not be clients of an MPS daemon nobody asked for: a worker that
+ * finds one (CUDA_MPS_PIPE_DIRECTORY, else /tmp/nvidia-mps; MPS doc 4.2.2) becomes its client,
+ * so "no MPS" figures would be MPS figures, and a private daemon's server would share the GPU
+ * with that daemon's. ERR_UNSUPPORTED when a daemon answers there; otherwise unsets
+ * CUDA_MPS_PIPE_DIRECTORY and CUDA_MPS_LOG_DIRECTORY (the daemon they named is gone) and
+ * returns 0. multi_info calls it first.
+ */
+int multi_check_no_mps(struct error *err);
+
 /* A number from a worker's message; NAN when absent. */
 double multi_num(const json_t *msg, const char *key);
 

@@ -335,7 +335,12 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
     }
     doc = results_new(&meta, json_incref(info));
     c->doc = doc;
-    rc = finish(doc, o, run_mode(&err, o, c, info), &err);
+    rc = run_mode(&err, o, c, info);
+    /* A signal after the last run (during the daemon's stop, say) only raised the flag. */
+    if (rc == 0 && mps_guard_pending() != 0)
+        rc = error_set(&err, ERR_INTERRUPTED, "interrupted by signal %d (%s)", mps_guard_pending(),
+                       strsignal(mps_guard_pending()));
+    rc = finish(doc, o, rc, &err);
     json_decref(info);
     json_decref(doc);
     nvml_close();

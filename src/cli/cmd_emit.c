@@ -4,6 +4,7 @@
  * environment file (emit/mps.h). Needs no GPU: nothing is run, only written.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -221,20 +222,99 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
 }
 
 /*
- * Writes every file into dir, or none: dir is made when missing (one level) and removed again
- * on failure; an existing file of one of the names is refused unless force; all are staged
- * before any is renamed into place (core/atomic.h).
+ * Before any file is renamed into place, each file it will replace (not a directory: no rename
+ * replaces one) is kept under a second name, a hard link beside its staged file, so that a
+ * failed write can put it back without having touched it. ERR_IO when one cannot be kept.
+ */
+static int keep_old(struct error *err, char (*path)[ATOMIC_PATH_MAX],
+                    const struct staged_file *staged, char (*old)[ATOMIC_PATH_MAX + 8])
+{
+    struct stat st;
+
+    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
+        if (lstat(path[f], &st) < 0) {
+            if (errno == ENOENT)
+                continue;
+            return error_set(err, ERR_IO, "cannot read '%s': %s", path[f], strerror(errno));
+        }
+        if (S_ISDIR(st.st_mode))
+            continue;
+        str_printf(old[f], ATOMIC_PATH_MAX + 8, "%s.old", staged[f].tmp);
+        if (link(path[f], old[f]) < 0) {
+            error_set(err, ERR_IO, "cannot keep '%s' as '%s' to put it back on failure: %s",
+                      path[f], old[f], strerror(errno));
+            old[f][0] = '\0';
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Undoes the renames done (done[f]): a replaced file is put back from its link, a new one is
+ * removed. What cannot be undone is added to err's message, which keeps the first cause. */
+static void undo_commits(struct error *err, char (*path)[ATOMIC_PATH_MAX],
+                         char (*old)[ATOMIC_PATH_MAX + 8], const bool *done)
+{
+    char msg[sizeof(err->msg)];
+    bool clean = true;
+
+    for (int f = EMIT_MPS_NFILES - 1; f >= 0; f--) {
+        int rc;
+
+        if (!done[f])
+            continue;
+        rc = old[f][0] != '\0' ? rename(old[f], path[f]) : unlink(path[f]);
+        if (rc == 0) {
+            old[f][0] = '\0';
+            continue;
+        }
+        memcpy(msg, err->msg, sizeof(msg));
+        if (old[f][0] != '\0')
+            str_printf(err->msg, sizeof(err->msg), "%s; cannot put back '%s' (kept as '%s'): %s",
+                       msg, path[f], old[f], strerror(errno));
+        else
+            str_printf(err->msg, sizeof(err->msg), "%s; cannot remove '%s': %s", msg, path[f],
+                       strerror(errno));
+        old[f][0] = '\0'; /* left for the user to see */
+        clean = false;
+    }
+    if (clean) {
+        memcpy(msg, err->msg, sizeof(msg));
+        str_printf(err->msg, sizeof(err->msg), "%s; every file is as it was", msg);
+    }
+}
+
+/* Best effort: makes the renames and removals in dir durable. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
+/*
+ * Writes every file into dir, or none, as far as POSIX allows (docs/emit-mps.md): dir is made
+ * when missing (one level) and removed again on failure; an existing file of one of the names is
+ * refused unless force. All are staged (atomic_stage) before any is renamed into place, and the
+ * files to be replaced are kept (keep_old); if a rename fails, the renames already done are
+ * undone (undo_commits). Only a crash between the renames leaves a mix, and hidden temporary
+ * files (".NAME.XXXXXX", ".NAME.XXXXXX.old") beside them.
  */
 static int write_files(struct error *err, const char *dir, bool force,
                        char *const text[EMIT_MPS_NFILES])
 {
     struct staged_file staged[EMIT_MPS_NFILES];
-    char path[EMIT_MPS_NFILES][ATOMIC_PATH_MAX];
+    char path[EMIT_MPS_NFILES][ATOMIC_PATH_MAX], old[EMIT_MPS_NFILES][ATOMIC_PATH_MAX + 8];
+    bool done[EMIT_MPS_NFILES] = {false};
     struct stat st;
     bool made = false;
     int rc = -1;
 
     memset(staged, 0, sizeof(staged));
+    memset(old, 0, sizeof(old));
     if (strlen(dir) + 32 >= ATOMIC_PATH_MAX)
         return error_set(err, ERR_IO, "cannot write into '%.60s...': %s", dir,
                          strerror(ENAMETOOLONG));
@@ -257,13 +337,27 @@ static int write_files(struct error *err, const char *dir, bool force,
         if (atomic_stage(err, path[f], text[f], strlen(text[f]), emit_mps_file_mode(f),
                          &staged[f]) < 0)
             goto out;
-    for (int f = 0; f < EMIT_MPS_NFILES; f++)
-        if (atomic_commit(err, &staged[f]) < 0)
-            goto out;
-    rc = 0;
+    /* Without --force none exists; one that appeared since is kept all the same. */
+    if (keep_old(err, path, staged, old) < 0)
+        goto out;
+    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
+        if (rename(staged[f].tmp, path[f]) < 0) {
+            error_set(err, ERR_IO, "cannot put the new '%s' in place: %s", path[f],
+                      strerror(errno));
+            undo_commits(err, path, old, done);
+            break;
+        }
+        staged[f].tmp[0] = '\0';
+        done[f] = true;
+    }
+    sync_dir(dir);
+    rc = done[EMIT_MPS_NFILES - 1] ? 0 : -1;
 out:
-    for (int f = 0; f < EMIT_MPS_NFILES; f++)
+    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
         atomic_discard(&staged[f]);
+        if (old[f][0] != '\0')
+            unlink(old[f]);
+    }
     if (rc < 0 && made)
         rmdir(dir);
     return rc;

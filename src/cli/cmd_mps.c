@@ -133,10 +133,16 @@ static void note_removed(struct mps_stopped *out, const char *path)
         str_printf(out->removed[out->n_removed++], sizeof(out->removed[0]), "%s", path);
 }
 
+/*
+ * As mps_cli.h says; and a stale record whose pipe directory another daemon now uses (started by
+ * hand, or from a unit: mps_state_pipe_dir_in_use) keeps its directories: only the record is
+ * deleted, which is said on stderr, and nothing is listed as removed.
+ */
 void mps_stop_record(const struct mps_state *s, int timeout_ms, struct mps_stopped *out)
 {
     struct mps_daemon d;
     struct error e = {0};
+    char why[160];
     bool had_root, had_pipe;
 
     memset(out, 0, sizeof(*out));
@@ -147,6 +153,18 @@ void mps_stop_record(const struct mps_state *s, int timeout_ms, struct mps_stopp
         /* Someone else's daemon (start --reuse): drop the record, leave the daemon. */
         out->left_running = true;
         out->how = mps_state_stale(s) ? MPS_STOP_GONE : MPS_STOP_NOTHING;
+        if (mps_state_delete(&e, s) < 0)
+            out->err = e;
+        return;
+    }
+    if (mps_state_stale(s) && mps_state_pipe_dir_in_use(s, why, sizeof(why))) {
+        /* Another daemon started there since ours died: its sockets and pid file, and the log
+         * directory it may be writing, stay; only our record goes. */
+        fprintf(stderr,
+                "gpushare: keeping '%s' and the directories start made for the MPS control daemon "
+                "%ld, which is gone: %s, started since; only the stale record is removed\n",
+                s->pipe_dir, s->daemon.pid, why);
+        out->how = MPS_STOP_GONE;
         if (mps_state_delete(&e, s) < 0)
             out->err = e;
         return;
@@ -185,8 +203,9 @@ int mps_report_stopped(const struct mps_stopped *st)
                                 : "nothing to stop";
         break;
     case MPS_STOP_GONE:
-        what = st->left_running ? "gone already; its record (start --reuse) is dropped"
-                                : "gone already (stale record): cleaned up";
+        what = st->left_running    ? "gone already; its record (start --reuse) is dropped"
+               : st->n_removed > 0 ? "gone already (stale record): cleaned up"
+                                   : "gone already (stale record): its record is removed";
         break;
     case MPS_STOP_QUIT:
         what = "stopped by 'quit'";

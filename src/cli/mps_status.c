@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -207,7 +208,7 @@ static void print_number(const char *label, const json_t *v)
         printf(LABEL "no answer\n", label);
 }
 
-static void print_daemon(const json_t *o, const struct devices *dv)
+static void print_daemon(const json_t *o, const struct devices *dv, bool kept)
 {
     const json_t *pid = json_object_get(o, "pid"), *servers = json_object_get(o, "servers");
     const json_t *prio = json_object_get(o, "default_client_priority"), *v, *srv;
@@ -216,8 +217,8 @@ static void print_daemon(const json_t *o, const struct devices *dv)
 
     printf("MPS control daemon at '%s'\n", json_string_value(json_object_get(o, "pipe_dir")));
     if (json_is_true(json_object_get(o, "stale"))) {
-        printf(LABEL "gone: its record was stale and is removed, with its directories\n",
-               "recorded by gpushare");
+        printf(LABEL "gone: its record was stale and is removed, %s\n", "recorded by gpushare",
+               kept ? "its directories kept (another daemon uses them)" : "with its directories");
     } else if (json_is_true(json_object_get(o, "recorded"))) {
         printf(LABEL "%s, record '%s'\n", "recorded by gpushare",
                json_is_true(json_object_get(o, "started_by_gpushare"))
@@ -269,14 +270,24 @@ static void print_daemon(const json_t *o, const struct devices *dv)
         printf(LABEL "ordinal 0 only: device count unknown (%s)\n", "devices", dv->detail);
 }
 
-/* Cleans up a stale record: its daemon is gone, so only its directories and file remain. */
-static void clean_stale(const struct mps_state *rec)
+static bool is_dir(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* Cleans up a stale record: its daemon is gone, so only its directories and file remain; the
+ * directories stay when another daemon has started there since. Returns whether they stayed. */
+static bool clean_stale(const struct mps_state *rec)
 {
     struct mps_stopped st;
 
     mps_stop_record(rec, 1000, &st);
     if (st.err.code != ERR_OK)
         fprintf(stderr, "gpushare: error: %s\n", st.err.msg);
+    return (rec->root[0] != '\0' && is_dir(rec->root)) ||
+           (rec->made_pipe_dir && is_dir(rec->pipe_dir));
 }
 
 static int parse(int argc, char **argv, char *pipe_dir, size_t size, bool *json, bool *done)
@@ -349,16 +360,16 @@ int mps_status(int argc, char **argv)
     }
     arr = json_array();
     for (size_t i = 0; i < n_t; i++) {
-        bool stale = t[i].rec != NULL && mps_state_stale(t[i].rec);
+        bool stale = t[i].rec != NULL && mps_state_stale(t[i].rec), kept = false;
         json_t *o;
 
         if (stale)
-            clean_stale(t[i].rec);
+            kept = clean_stale(t[i].rec);
         o = daemon_json(t[i].dir, stale ? NULL : t[i].rec, stale, &dv);
         shown += !stale || json_is_true(json_object_get(o, "answers"));
         answering += json_is_true(json_object_get(o, "answers"));
         if (!json)
-            print_daemon(o, &dv);
+            print_daemon(o, &dv, kept);
         json_array_append_new(arr, o);
     }
     if (json) {

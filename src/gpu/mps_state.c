@@ -18,6 +18,7 @@
 
 #include "core/atomic.h"
 #include "core/str.h"
+#include "gpu/mps.h"
 
 #define REGISTRY_NAME "gpushare-mps"
 #define ROOT_PREFIX "gpushare-mps-" /* mps_daemon's private directories */
@@ -25,6 +26,7 @@
 #define FILE_SUFFIX ".json"
 #define XDG_MAX_LEN 160 /* the registry holds no sockets: any sane length will do */
 #define PID_MAX 4194304 /* Linux's PID_MAX_LIMIT */
+#define MPS_PID_FILE "nvidia-cuda-mps-control.pid" /* in the pipe directory (MPS doc 4.2.2) */
 
 /* ---- the record <-> JSON ---- */
 
@@ -184,6 +186,11 @@ static int check_relations(struct error *err, const struct mps_state *s)
         return error_set(err, ERR_INVALID, "a reused daemon with directories or settings of ours");
     if (!s->reused && (s->daemon.pid == 0 || s->log_dir[0] == '\0'))
         return error_set(err, ERR_INVALID, "a daemon of ours with no pid or no 'log_dir'");
+    /* Without its start time a reused pid passes for the daemon, and stop would signal it. */
+    if (!s->reused && s->daemon.start == 0)
+        return error_set(err, ERR_INVALID,
+                         "a daemon of ours with no start time: a process that reuses its pid "
+                         "could not be told from it");
     return 0;
 }
 
@@ -454,11 +461,16 @@ static int ensure_dir(struct error *err, const char *dir)
 
 int mps_state_save(struct error *err, struct mps_state *s)
 {
-    json_t *o = mps_state_to_json(s);
-    char *body = json_dumps(o, JSON_INDENT(2)), *text;
+    json_t *o;
+    char *body, *text;
     char dir[256], path[512];
     int rc = -1;
 
+    /* What the parser would refuse is not written: no later command could act on it. */
+    if (check_relations(err, s) < 0)
+        return -1;
+    o = mps_state_to_json(s);
+    body = json_dumps(o, JSON_INDENT(2));
     json_decref(o);
     text = body != NULL ? malloc(strlen(body) + 2) : NULL;
     if (text == NULL) {
@@ -641,12 +653,51 @@ bool mps_state_stale(const struct mps_state *s)
     return s->daemon.pid > 0 && mps_proc_gone(&s->daemon);
 }
 
+bool mps_state_pipe_dir_in_use(const struct mps_state *s, char *why, size_t size)
+{
+    struct mps_probe_result probe;
+    struct mps_proc pid = {0};
+    char path[512];
+    FILE *f;
+
+    str_printf(path, sizeof(path), "%s/" MPS_PID_FILE, s->pipe_dir);
+    f = fopen(path, "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid.pid) != 1 || pid.pid <= 1)
+            pid.pid = 0;
+        fclose(f);
+    }
+    /* The pid file the recorded daemon wrote, left when it was killed, and no process runs
+     * under that pid: no daemon has written one since, and a daemon writes it as it starts. (A
+     * control client may go by this file, so an answer now would say nothing: the fake of the
+     * tests answers for a zombie.) */
+    if (pid.pid > 0 && pid.pid == s->daemon.pid &&
+        mps_proc_gone(&(struct mps_proc){.pid = pid.pid}))
+        return false;
+    mps_probe(s->pipe_dir, &probe);
+    if (probe.answers) {
+        if (probe.has_pid)
+            str_printf(why, size, "an MPS control daemon answers there (pid %ld)",
+                       probe.daemon_pid);
+        else
+            str_printf(why, size, "an MPS control daemon answers there");
+        return true;
+    }
+    if (pid.pid == 0 || mps_proc_gone(&pid))
+        return false;
+    str_printf(why, size, "its " MPS_PID_FILE " names process %ld, which is running", pid.pid);
+    return true;
+}
+
 int mps_state_remove_made(struct error *err, const struct mps_state *s)
 {
     struct stat st;
+    char why[160];
 
     if (!s->made_pipe_dir || s->own_pipe_dir)
         return 0;
+    if (mps_state_pipe_dir_in_use(s, why, sizeof(why)))
+        return error_set(err, ERR_IO, "refusing to remove '%s': %s", s->pipe_dir, why);
     if (lstat(s->pipe_dir, &st) < 0)
         return errno == ENOENT
                    ? 0

@@ -60,8 +60,9 @@ json_t *mps_state_to_json(const struct mps_state *s);
  * Parses a state file's text (len bytes, no NUL needed) into s, strictly: the schema name,
  * every field's type and range, absolute paths that fit, a root named as mps_daemon names it
  * (gpushare-mps-UID-PID-XXXXXX, with this record's uid), pipe/ and log/ inside it when owned,
- * nothing owned or made for a reused daemon. Unknown keys are ignored. s->path is "". ERR_INVALID
- * with the reason, s untouched.
+ * nothing owned or made for a reused daemon, a pid and a start time for a daemon of ours (without
+ * the start time a reused pid would pass for it). Unknown keys are ignored. s->path is "".
+ * ERR_INVALID with the reason, s untouched.
  */
 int mps_state_parse(struct error *err, const char *text, size_t len, struct mps_state *s)
     __attribute__((warn_unused_result));
@@ -96,7 +97,11 @@ int mps_registry_check(struct error *err, bool *exists) __attribute__((warn_unus
 /* The file that holds (or would hold) the record of the daemon at pipe_dir. */
 void mps_state_file(const char *pipe_dir, char *path, size_t size);
 
-/* Writes the record atomically, making the registry when it is missing; sets s->path. ERR_IO. */
+/*
+ * Writes the record atomically, making the registry when it is missing; sets s->path. ERR_IO; or
+ * ERR_INVALID, nothing written, for a record the parser would refuse (a daemon of ours whose
+ * start time could not be read, so a later stop could not tell a reused pid from it).
+ */
 int mps_state_save(struct error *err, struct mps_state *s) __attribute__((warn_unused_result));
 
 /*
@@ -130,9 +135,21 @@ int mps_state_delete(struct error *err, const struct mps_state *s);
 bool mps_state_stale(const struct mps_state *s);
 
 /*
+ * Whether the record's pipe directory is in use by a daemon other than the recorded one, which
+ * may have started there since the recorded one died (by hand, or from a systemd unit): a daemon
+ * answers there (mps_probe), or its nvidia-cuda-mps-control.pid names a live process. A pid file
+ * that still names the recorded daemon's pid, under which nothing runs (a zombie counts as
+ * nothing), is what that daemon left: no other has started there (a daemon writes the file as
+ * it starts), whatever a control client answers. When true, why says which (for people). The
+ * directories of a stale record are removed only when this is false.
+ */
+bool mps_state_pipe_dir_in_use(const struct mps_state *s, char *why, size_t size);
+
+/*
  * Removes the pipe directory start made (made_pipe_dir) and everything the daemon left in it,
- * once the daemon is gone; only a real directory owned by this user. 0 when there is nothing to
- * do, -1 with ERR_IO.
+ * once the daemon is gone; only a real directory owned by this user, and never one in use by
+ * another daemon (mps_state_pipe_dir_in_use: ERR_IO, nothing removed). 0 when there is nothing
+ * to do, -1 with ERR_IO.
  */
 int mps_state_remove_made(struct error *err, const struct mps_state *s);
 

@@ -73,6 +73,8 @@ static void fuzz_record(const char *data, size_t size, const char *subject)
                  "pipe_dir not absolute or too long", subject);
     fuzz_require(s.daemon.pid != 1 && s.daemon.pid >= 0 && s.thread_pct <= 100,
                  "pid or percentage out of range", subject);
+    /* Without a start time the pid-reuse check cannot work: only a reused daemon may lack it. */
+    fuzz_require(s.reused || s.daemon.start > 0, "a started daemon without a start time", subject);
     fuzz_require(!s.own_pipe_dir || is_child(s.pipe_dir, s.root, "pipe"),
                  "an owned pipe_dir outside root", subject);
     fuzz_require(!s.own_log_dir || is_child(s.log_dir, s.root, "log"),
