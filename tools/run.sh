@@ -17,6 +17,15 @@ plan40() {
     "$bin" mig plan tests/fixtures/demands-good-40-models.yaml --gpu A100-80GB || true
 }
 
+# MPS for the same 40 models: the daemon's start and stop scripts and systemd unit, with the
+# thread percentage the MPS doc advises for 40 clients and what it measured on the GPU of $1.
+emit40() {
+    echo
+    echo "make run: MPS deployment files for 40 clients, from $1:"
+    mkdir -p build/deploy
+    "$bin" emit mps --out build/deploy/mps --clients 40 --results "$1" --force
+}
+
 # The newest committed document of one kind, shown where no GPU can measure it.
 show_saved() {
     local saved
@@ -38,6 +47,7 @@ if ((status == 69)); then
     show_saved mps
     show_saved mig
     plan40
+    emit40 "$(find results -maxdepth 1 -name '*-mps.json' | sort | tail -n 1)"
     exit 0
 elif ((status != 0)); then
     cat build/info.err >&2
@@ -54,5 +64,8 @@ for mode in streams timeslice mps mig; do
     echo "make run: results document in $out"
     ((status == 130)) && break
 done
-((status == 130)) || plan40
+if ((status != 130)); then
+    plan40
+    emit40 "build/results/mps-$stamp.json"
+fi
 exit "$status"
