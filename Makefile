@@ -37,7 +37,8 @@ BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timel
               harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c \
               mpsbench.c mps_threads.c mps_clients.c))
 PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
-             src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c) \
+             src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c \
+             src/fleet/*.c) \
              $(BENCH_PURE)
 # Host code that includes CUDA runtime headers.
 CUDA_C_SRCS := src/gpu/cu.c src/gpu/cublas.c src/gpu/info.c \
@@ -159,6 +160,7 @@ test: deps
 	@shellcheck tools/*.sh .ci/run && echo "ok   shellcheck: tools/*.sh .ci/run"
 	@tools/run-tests.sh $(TESTS)
 	@tools/validate-json.sh
+	@tools/validate-k8s.sh
 	@for f in $(FUZZERS); do tools/fuzz.sh $$f $(FUZZ_SECONDS) || exit 1; done
 	@echo "make test: every suite passed"
 

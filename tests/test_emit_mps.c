@@ -1150,7 +1150,7 @@ static void test_cli_help(void **state)
         {{"emit", "--help", NULL}, 0, "  mps ", NULL},
         {{"help", "emit", NULL}, 0, "targets:", NULL},
         {{"emit", NULL}, 2, NULL, "which target?"},
-        {{"emit", "k8s", NULL}, 2, NULL, "unknown target 'k8s': expected mps"},
+        {{"emit", "helm", NULL}, 2, NULL, "unknown target 'helm': expected mps, k8s"},
         {{"emit", "mps", NULL}, 2, NULL, "no --out DIR"},
         {{"emit", "mps", "--bogus", NULL}, 2, NULL, "unknown option '--bogus'"},
         {{"emit", "mps", "--out", NULL}, 2, NULL, "needs a value"},

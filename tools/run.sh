@@ -18,12 +18,16 @@ plan40() {
 }
 
 # MPS for the same 40 models: the daemon's start and stop scripts and systemd unit, with the
-# thread percentage the MPS doc advises for 40 clients and what it measured on the GPU of $1.
+# thread percentage the MPS doc advises for 40 clients and what it measured on the GPU of $1;
+# and the Kubernetes files that share one GPU 40 ways through the device plugin's MPS.
 emit40() {
     echo
     echo "make run: MPS deployment files for 40 clients, from $1:"
     mkdir -p build/deploy
     "$bin" emit mps --out build/deploy/mps --clients 40 --results "$1" --force
+    echo
+    echo "make run: the same 40 clients through the Kubernetes device plugin's MPS sharing:"
+    "$bin" emit k8s --mode mps --replicas 40 --out build/deploy/k8s-mps --force
 }
 
 # The newest committed document of one kind, shown where no GPU can measure it.

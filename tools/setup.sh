@@ -29,8 +29,10 @@ if ((${#missing[@]} > 0)); then
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [[ ! -d tools/node_modules ]]; then
-    echo "setup: npm ci in tools/ (ajv, the JSON Schema validator)" >&2
+# A tree installed before a dependency was added lacks it: install again from the lock file.
+if [[ ! -d tools/node_modules/ajv || ! -d tools/node_modules/kubernetes-models ||
+    ! -d tools/node_modules/yaml ]]; then
+    echo "setup: npm ci in tools/ (ajv for JSON Schema, kubernetes-models and yaml for manifests)" >&2
     npm ci --prefix tools --no-audit --no-fund --loglevel=error
 fi
 

@@ -1,21 +1,19 @@
 /*
  * gpushare emit TARGET: write the files that deploy a sharing mode. A table of targets, each
  * parsing its own options; `mps` writes the MPS control daemon's scripts, systemd unit and
- * environment file (emit/mps.h). Needs no GPU: nothing is run, only written.
+ * environment file (emit/mps.h); `k8s` the Kubernetes files (cli/emit_k8s.c). Needs no GPU: nothing
+ * is run, only written.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli/cli.h"
-#include "core/atomic.h"
+#include "cli/emit_targets.h"
+#include "core/fileset.h"
 #include "core/str.h"
 #include "emit/mps.h"
 #include "results/results.h"
@@ -30,6 +28,9 @@ static int emit_mps(int argc, char **argv);
 
 static const struct emit_target targets[] = {
     {"mps", emit_mps, "MPS control daemon: start and stop scripts, systemd unit, environment file"},
+    {"k8s", emit_k8s,
+     "Kubernetes: device-plugin config, Helm and GPU Operator values, node labels, mig-manager\n"
+     "         config, an example Deployment; or a Job benchmarking every GPU node"},
 };
 #define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
@@ -221,148 +222,6 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
     return -1;
 }
 
-/*
- * Before any file is renamed into place, each file it will replace (not a directory: no rename
- * replaces one) is kept under a second name, a hard link beside its staged file, so that a
- * failed write can put it back without having touched it. ERR_IO when one cannot be kept.
- */
-static int keep_old(struct error *err, char (*path)[ATOMIC_PATH_MAX],
-                    const struct staged_file *staged, char (*old)[ATOMIC_PATH_MAX + 8])
-{
-    struct stat st;
-
-    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
-        if (lstat(path[f], &st) < 0) {
-            if (errno == ENOENT)
-                continue;
-            return error_set(err, ERR_IO, "cannot read '%s': %s", path[f], strerror(errno));
-        }
-        if (S_ISDIR(st.st_mode))
-            continue;
-        str_printf(old[f], ATOMIC_PATH_MAX + 8, "%s.old", staged[f].tmp);
-        if (link(path[f], old[f]) < 0) {
-            error_set(err, ERR_IO, "cannot keep '%s' as '%s' to put it back on failure: %s",
-                      path[f], old[f], strerror(errno));
-            old[f][0] = '\0';
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Undoes the renames done (done[f]): a replaced file is put back from its link, a new one is
- * removed. What cannot be undone is added to err's message, which keeps the first cause. */
-static void undo_commits(struct error *err, char (*path)[ATOMIC_PATH_MAX],
-                         char (*old)[ATOMIC_PATH_MAX + 8], const bool *done)
-{
-    char msg[sizeof(err->msg)];
-    bool clean = true;
-
-    for (int f = EMIT_MPS_NFILES - 1; f >= 0; f--) {
-        int rc;
-
-        if (!done[f])
-            continue;
-        rc = old[f][0] != '\0' ? rename(old[f], path[f]) : unlink(path[f]);
-        if (rc == 0) {
-            old[f][0] = '\0';
-            continue;
-        }
-        memcpy(msg, err->msg, sizeof(msg));
-        if (old[f][0] != '\0')
-            str_printf(err->msg, sizeof(err->msg), "%s; cannot put back '%s' (kept as '%s'): %s",
-                       msg, path[f], old[f], strerror(errno));
-        else
-            str_printf(err->msg, sizeof(err->msg), "%s; cannot remove '%s': %s", msg, path[f],
-                       strerror(errno));
-        old[f][0] = '\0'; /* left for the user to see */
-        clean = false;
-    }
-    if (clean) {
-        memcpy(msg, err->msg, sizeof(msg));
-        str_printf(err->msg, sizeof(err->msg), "%s; every file is as it was", msg);
-    }
-}
-
-/* Best effort: makes the renames and removals in dir durable. */
-static void sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-
-    if (fd >= 0) {
-        (void)fsync(fd);
-        close(fd);
-    }
-}
-
-/*
- * Writes every file into dir, or none, as far as POSIX allows (docs/emit-mps.md): dir is made
- * when missing (one level) and removed again on failure; an existing file of one of the names is
- * refused unless force. All are staged (atomic_stage) before any is renamed into place, and the
- * files to be replaced are kept (keep_old); if a rename fails, the renames already done are
- * undone (undo_commits). Only a crash between the renames leaves a mix, and hidden temporary
- * files (".NAME.XXXXXX", ".NAME.XXXXXX.old") beside them.
- */
-static int write_files(struct error *err, const char *dir, bool force,
-                       char *const text[EMIT_MPS_NFILES])
-{
-    struct staged_file staged[EMIT_MPS_NFILES];
-    char path[EMIT_MPS_NFILES][ATOMIC_PATH_MAX], old[EMIT_MPS_NFILES][ATOMIC_PATH_MAX + 8];
-    bool done[EMIT_MPS_NFILES] = {false};
-    struct stat st;
-    bool made = false;
-    int rc = -1;
-
-    memset(staged, 0, sizeof(staged));
-    memset(old, 0, sizeof(old));
-    if (strlen(dir) + 32 >= ATOMIC_PATH_MAX)
-        return error_set(err, ERR_IO, "cannot write into '%.60s...': %s", dir,
-                         strerror(ENAMETOOLONG));
-    for (int f = 0; f < EMIT_MPS_NFILES; f++)
-        str_printf(path[f], sizeof(path[f]), "%s/%s", dir, emit_mps_file_name(f));
-    if (stat(dir, &st) == 0) {
-        if (!S_ISDIR(st.st_mode))
-            return error_set(err, ERR_IO, "'%s' exists and is not a directory", dir);
-    } else if (errno != ENOENT || mkdir(dir, 0755) < 0) {
-        return error_set(err, ERR_IO, "cannot create '%s': %s", dir, strerror(errno));
-    } else {
-        made = true;
-    }
-    for (int f = 0; !force && f < EMIT_MPS_NFILES; f++)
-        if (lstat(path[f], &st) == 0) {
-            error_set(err, ERR_IO, "'%s' exists: pass --force to replace it", path[f]);
-            goto out;
-        }
-    for (int f = 0; f < EMIT_MPS_NFILES; f++)
-        if (atomic_stage(err, path[f], text[f], strlen(text[f]), emit_mps_file_mode(f),
-                         &staged[f]) < 0)
-            goto out;
-    /* Without --force none exists; one that appeared since is kept all the same. */
-    if (keep_old(err, path, staged, old) < 0)
-        goto out;
-    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
-        if (rename(staged[f].tmp, path[f]) < 0) {
-            error_set(err, ERR_IO, "cannot put the new '%s' in place: %s", path[f],
-                      strerror(errno));
-            undo_commits(err, path, old, done);
-            break;
-        }
-        staged[f].tmp[0] = '\0';
-        done[f] = true;
-    }
-    sync_dir(dir);
-    rc = done[EMIT_MPS_NFILES - 1] ? 0 : -1;
-out:
-    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
-        atomic_discard(&staged[f]);
-        if (old[f][0] != '\0')
-            unlink(old[f]);
-    }
-    if (rc < 0 && made)
-        rmdir(dir);
-    return rc;
-}
-
 /* What was written and with which values, for people: the JSON summary as text. */
 static void print_summary(const json_t *sum, const struct emit_mps_config *cfg, const char *dir)
 {
@@ -395,6 +254,7 @@ static int emit_mps(int argc, char **argv)
     struct emit_mps_config cfg;
     struct error err;
     char *text[EMIT_MPS_NFILES] = {NULL};
+    struct fileset_file files[EMIT_MPS_NFILES];
     json_t *doc = NULL, *sum;
     int rc;
 
@@ -417,9 +277,11 @@ static int emit_mps(int argc, char **argv)
         if (rc < 0)
             return err.code == ERR_USAGE ? cli_usage_error(mps_usage, &err) : cli_fail(&err);
     }
-    for (int f = 0; f < EMIT_MPS_NFILES; f++)
+    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
         text[f] = emit_mps_render(&cfg, f);
-    rc = write_files(&err, c.out, c.force, text);
+        files[f] = (struct fileset_file){emit_mps_file_name(f), text[f], emit_mps_file_mode(f)};
+    }
+    rc = fileset_write(&err, c.out, files, EMIT_MPS_NFILES, c.force);
     for (int f = 0; f < EMIT_MPS_NFILES; f++)
         free(text[f]);
     if (rc < 0)

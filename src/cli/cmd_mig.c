@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/mig_out.h"
 #include "core/str.h"
+#include "fleet/merge.h"
 #include "gpu/info.h"
 #include "gpu/nvml.h"
 #include "mig/catalog.h"
@@ -26,7 +27,8 @@ static const char usage[] =
     "usage: gpushare mig profiles [--gpu MODEL | --live [--device N]] [--json]\n"
     "       gpushare mig check LAYOUT [--gpu MODEL] [--json] [--out DIR] [--name NAME]\n"
     "       gpushare mig layouts [--gpu MODEL] [--json]\n"
-    "       gpushare mig plan DEMANDS [--gpu MODEL] [--json] [--out DIR] [--name NAME]\n";
+    "       gpushare mig plan DEMANDS [--gpu MODEL | --fleet FILE] [--json] [--out DIR] [--name "
+    "NAME]\n";
 
 static const char help[] =
     "MIG geometry from a catalog of every MIG-capable GPU's profiles (sources included;\n"
@@ -44,18 +46,24 @@ static const char help[] =
     "             NAME:MEM[:COMPUTE][xCOUNT],... e.g. llama:20gb:30sm,bert:4gb:10%x3\n\n"
     "  -g, --gpu MODEL   a catalog model (gpushare mig profiles lists them); default: the\n"
     "                    local GPU, read through NVML\n"
+    "      --fleet FILE  plan: the GPU models of a fleet document (gpushare fleet merge):\n"
+    "                    plan for each model, say how many of it the fleet has and whether\n"
+    "                    the plan's GPUs fit in them, and show the plan of the model needing\n"
+    "                    the fewest GPUs (docs/fleet.md); not with --gpu\n"
     "      --live        profiles: read the local GPU       -d, --device N  its NVML index\n"
     "      --json        print JSON instead of text\n"
     "  -o, --out DIR     check, plan: write NAME.yaml (mig-parted config) and NAME.sh (the\n"
     "                    nvidia-smi commands; gpushare never runs them) into DIR, atomically\n"
     "      --name NAME   config name, also the node label value (default from the layout)\n"
     "  -h, --help        this help\n\n"
-    "Exit status: 0 ok (valid, fits, matches), 1 invalid layout, no fit or a live mismatch,\n"
-    "2 usage error (unknown GPU or profile, malformed layout or demands), 69 --live with no\n"
-    "GPU.\n";
+    "Exit status: 0 ok (valid, fits, matches), 1 invalid layout, no fit (--fleet: not in the\n"
+    "fleet's GPUs), a live mismatch or an unreadable fleet document, 2 usage error (unknown\n"
+    "GPU or profile, malformed layout or demands, --gpu with --fleet, a fleet with no MIG\n"
+    "model), 69 --live with no GPU.\n";
 
 struct mig_opts {
     const char *gpu;
+    const char *fleet;
     bool live, json;
     int device;
     const char *out, *name;
@@ -64,10 +72,15 @@ struct mig_opts {
 static int parse_common(int argc, char **argv, struct mig_opts *o, bool *done)
 {
     static const struct option opts[] = {
-        {"gpu", required_argument, NULL, 'g'},    {"live", no_argument, NULL, 'l'},
-        {"device", required_argument, NULL, 'd'}, {"json", no_argument, NULL, 'j'},
-        {"out", required_argument, NULL, 'o'},    {"name", required_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"gpu", required_argument, NULL, 'g'},
+        {"live", no_argument, NULL, 'l'},
+        {"device", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},
+        {"name", required_argument, NULL, 'n'},
+        {"fleet", required_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     struct error err;
     int opt;
@@ -96,6 +109,9 @@ static int parse_common(int argc, char **argv, struct mig_opts *o, bool *done)
             break;
         case 'n':
             o->name = optarg;
+            break;
+        case 'F':
+            o->fleet = optarg;
             break;
         default:
             return cli_bad_option(usage, argv, opt);
@@ -203,6 +219,189 @@ static int load_demands(struct error *err, const char *arg, struct demand_set *d
     return demand_parse_inline(err, arg, d);
 }
 
+/* One GPU model of a fleet document and the plan for it. */
+struct fleet_model {
+    const char *name;        /* the NVML name, the fleet's key */
+    const json_t *nodes;     /* their ids */
+    size_t gpus;             /* of this model in the fleet */
+    const struct mig_gpu *g; /* NULL: no MIG profile in the catalog */
+    struct mig_plan *p;      /* when g */
+    size_t need;             /* GPUs the plan takes: 1 when it fits on one, else the several-GPU
+                                count; 0 when no number of them can */
+};
+
+static int fleet_model_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct fleet_model *)a)->name, ((const struct fleet_model *)b)->name);
+}
+
+/* Is a better than b for these demands? Fits in the fleet's GPUs of its model first, then the
+ * fewest GPUs, then the most of them in the fleet; ties keep name order. */
+static bool fleet_model_better(const struct fleet_model *a, const struct fleet_model *b)
+{
+    bool fa = a->need > 0 && a->need <= a->gpus, fb = b->need > 0 && b->need <= b->gpus;
+
+    if (b->g == NULL || b->need == 0)
+        return a->g != NULL && (a->need > 0 || b->g == NULL);
+    if (a->g == NULL || a->need == 0)
+        return false;
+    if (fa != fb)
+        return fa;
+    if (a->need != b->need)
+        return a->need < b->need;
+    return a->gpus > b->gpus;
+}
+
+static void print_fleet_model(const struct fleet_model *m)
+{
+    const json_t *id;
+    size_t i;
+
+    printf("  %zu x %s", m->gpus, m->name);
+    if (m->g != NULL)
+        printf(" (%s)", m->g->model);
+    printf(" on");
+    json_array_foreach (m->nodes, i, id) {
+        printf("%s %s", i > 0 ? "," : "", json_string_value(id));
+    }
+    putchar('\n');
+    if (m->g == NULL)
+        printf("    no MIG profile in the catalog: not planned\n");
+    else if (m->need == 0)
+        printf("    no number of %s holds every replica in an instance of its own\n", m->g->model);
+    else
+        printf("    MIG needs %zu x %s (%s); the fleet has %zu: %s\n", m->need, m->g->model,
+               m->p->fits ? "fits on one" : "one replica per instance", m->gpus,
+               m->need <= m->gpus ? "fits" : "does not fit");
+}
+
+static json_t *fleet_model_json(const struct fleet_model *m)
+{
+    json_t *j = results_must(json_pack("{s:s, s:O, s:I}", "model", m->name, "nodes", m->nodes,
+                                       "gpus", (json_int_t)m->gpus));
+    char name[256];
+
+    results_set(j, "catalog_model", m->g != NULL ? json_string(m->g->model) : json_null());
+    if (m->g == NULL)
+        return j;
+    results_set(j, "gpus_needed", json_integer((json_int_t)m->need));
+    results_set(j, "fits_in_fleet", json_boolean(m->need > 0 && m->need <= m->gpus));
+    results_set(j, "fits_on_one_gpu", json_boolean(m->p->fits));
+    results_set(j, "reason", json_string(mig_plan_reason_name(m->p->reason)));
+    results_set(j, "why", results_string(m->p->why));
+    if (m->p->fits) {
+        mig_layout_name(&m->p->layout, name, sizeof(name));
+        results_set(j, "layout", results_string(name));
+    }
+    results_set(j, "mps_in_slices_fits", json_boolean(m->p->mps.fits));
+    results_set(j, "mps_whole_gpu_fits", json_boolean(m->p->mps_gpu.fits));
+    return j;
+}
+
+/* The fleet's models, each with its plan; NULL with err set when none has MIG profiles. */
+static struct fleet_model *fleet_models(struct error *err, const json_t *fleet, const char *file,
+                                        const struct demand_set *d, size_t *n)
+{
+    const json_t *models = json_object_get(fleet, "models"), *v;
+    struct fleet_model *m = calloc(json_object_size(models) + 1, sizeof(*m));
+    const char *name;
+    size_t k = 0, known = 0;
+
+    if (m == NULL)
+        abort();
+    json_object_foreach ((json_t *)models, name, v) {
+        m[k].name = name;
+        m[k].nodes = json_object_get(v, "nodes");
+        m[k].gpus = (size_t)json_integer_value(json_object_get(v, "gpus"));
+        k++;
+    }
+    qsort(m, k, sizeof(*m), fleet_model_cmp);
+    for (size_t i = 0; i < k; i++) {
+        m[i].g = mig_gpu_by_nvml_name(m[i].name);
+        if (m[i].g == NULL)
+            continue;
+        known++;
+        m[i].p = calloc(1, sizeof(*m[i].p));
+        if (m[i].p == NULL)
+            abort();
+        if (mig_plan_solve(err, m[i].g, d, m[i].p) < 0) {
+            for (size_t j = 0; j <= i; j++)
+                free(m[j].p);
+            free(m);
+            return NULL;
+        }
+        m[i].need = m[i].p->fits ? 1 : m[i].p->multi.k;
+    }
+    if (known == 0) {
+        error_set(err, ERR_USAGE,
+                  k == 1 ? "the GPU model of fleet '%.80s', '%.60s', has no MIG profile in the "
+                           "catalog (gpushare mig profiles lists them)"
+                         : "no GPU model of fleet '%.80s' has a MIG profile in the catalog, "
+                           "'%.60s' included (gpushare mig profiles lists them)",
+                  file, m[0].name);
+        free(m);
+        return NULL;
+    }
+    *n = k;
+    return m;
+}
+
+/* mig plan --fleet: the plan for each GPU model of the fleet, and whether it fits in it. */
+static int cmd_plan_fleet(const struct mig_opts *o, const struct demand_set *d)
+{
+    struct fleet_model *m, *best = NULL;
+    struct error err;
+    json_t *fleet;
+    size_t n = 0;
+    bool fits;
+    int rc;
+
+    fleet = fleet_load(&err, o->fleet);
+    if (fleet == NULL)
+        return cli_fail(&err);
+    m = fleet_models(&err, fleet, o->fleet, d, &n);
+    if (m == NULL) {
+        json_decref(fleet);
+        return err.code == ERR_USAGE ? cli_usage_error(usage, &err) : cli_fail(&err);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (best == NULL || fleet_model_better(&m[i], best))
+            best = &m[i];
+    fits = best->need > 0 && best->need <= best->gpus;
+    if (o->json) {
+        json_t *j = results_must(json_pack("{s:s, s:[], s:s, s:b}", "fleet", o->fleet, "models",
+                                           "chosen", best->g->model, "fits_in_fleet", fits));
+
+        for (size_t i = 0; i < n; i++)
+            results_append(json_object_get(j, "models"), fleet_model_json(&m[i]));
+        json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+        fputc('\n', stdout);
+        json_decref(j);
+    } else {
+        printf("fleet '%s':\n", o->fleet);
+        for (size_t i = 0; i < n; i++)
+            print_fleet_model(&m[i]);
+        printf("\nplan for %s", best->g->model);
+        if (n > 1)
+            printf(" (chosen of %zu models: fits in the fleet, then fewest GPUs)", n);
+        printf(":\n\n");
+        mig_out_plan(best->g, d, best->p, false);
+        if (best->need == 0)
+            printf("\nfleet: no number of %s holds the demands with MIG alone\n", best->g->model);
+        else
+            printf("\nfleet: the plan needs %zu x %s; the fleet has %zu: %s\n", best->need,
+                   best->g->model, best->gpus, fits ? "it fits" : "it does not fit");
+    }
+    rc = fits ? EXIT_OK : EXIT_FAIL;
+    if (best->p->fits && o->out != NULL && write_outputs(&err, o, &best->p->layout) < 0)
+        rc = cli_fail(&err);
+    for (size_t i = 0; i < n; i++)
+        free(m[i].p);
+    free(m);
+    json_decref(fleet);
+    return rc;
+}
+
 static int cmd_plan(const struct mig_opts *o, const char *arg)
 {
     struct demand_set *d = calloc(1, sizeof(*d));
@@ -213,6 +412,21 @@ static int cmd_plan(const struct mig_opts *o, const char *arg)
 
     if (d == NULL || p == NULL)
         abort();
+    if (o->fleet != NULL) {
+        if (o->gpu != NULL)
+            rc = cli_usage_error(
+                usage, (error_set(&err, ERR_USAGE, "--gpu and --fleet both name the GPU: pass one"),
+                        &err));
+        else if (load_demands(&err, arg, d) < 0 ||
+                 (o->name != NULL && migparted_check_name(&err, o->name) < 0))
+            rc = err.code == ERR_USAGE || err.code == ERR_INVALID ? cli_usage_error(usage, &err)
+                                                                  : cli_fail(&err);
+        else
+            rc = cmd_plan_fleet(o, d);
+        free(d);
+        free(p);
+        return rc;
+    }
     if (pick_gpu(&err, o, &g) < 0 || load_demands(&err, arg, d) < 0 ||
         (o->name != NULL && migparted_check_name(&err, o->name) < 0))
         rc = err.code == ERR_USAGE || err.code == ERR_INVALID ? cli_usage_error(usage, &err)
@@ -251,6 +465,10 @@ int cmd_mig(int argc, char **argv)
         return rc;
     argc -= 1;
     argv += 1;
+    if (o.fleet != NULL && strcmp(sub, "plan") != 0) {
+        error_set(&err, ERR_USAGE, "--fleet is for mig plan only");
+        return cli_usage_error(usage, &err);
+    }
     if (strcmp(sub, "profiles") == 0 && optind == argc)
         return cmd_profiles(&o);
     if (strcmp(sub, "layouts") == 0 && optind == argc)

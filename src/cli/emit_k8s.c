@@ -1,0 +1,506 @@
+/*
+ * gpushare emit k8s: the files that deploy one sharing mode on Kubernetes through the NVIDIA
+ * device plugin or the GPU Operator (emit/k8s_plugin.h, emit/k8s_manifests.h), or, with
+ * --fleet-bench, the Job and image that run `gpushare bench` on every GPU node. Kubernetes
+ * manifests go in DIR/manifests/ (so `kubectl apply -f DIR/manifests/` takes exactly them),
+ * Helm values in DIR/helm/, and README.md says what to apply in which order.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cli/emit_targets.h"
+#include "core/fileset.h"
+#include "core/str.h"
+#include "core/strparse.h"
+#include "emit/k8s_manifests.h"
+#include "emit/k8s_plugin.h"
+#include "emit/migparted.h"
+#include "mig/catalog.h"
+#include "mig/geometry.h"
+
+static const char usage[] =
+    "usage: gpushare emit k8s --mode timeslice|mps|mig-single|mig-mixed --out DIR [--replicas N]\n"
+    "                         [--rename] [--mig-layout LIST --gpu MODEL] [--mig-config NAME]\n"
+    "                         [--profile P] [--name NAME] [--namespace NS] [--thread-pct P]\n"
+    "                         [--mem-limit SPEC] [--image IMAGE] [--force] [--json]\n"
+    "       gpushare emit k8s --fleet-bench --out DIR [--nodes N | --node-list A,B,...]\n"
+    "                         [--bench MODE] [--gpus-per-pod N] [--image IMAGE] [--namespace NS]\n"
+    "                         [--force] [--json]\n";
+
+static const char help[] =
+    "Writes, for one sharing mode, the NVIDIA device plugin's config as a ConfigMap, Helm values\n"
+    "for the device-plugin chart and for the GPU Operator, a script that labels the nodes, the\n"
+    "mig-manager ConfigMap of a MIG layout, an example Deployment that requests what the mode\n"
+    "advertises, and README.md. Every rule the device plugin enforces is checked first\n"
+    "(replicas >= 2, MPS only on whole GPUs and never with the mixed MIG strategy, resource\n"
+    "names): a config the plugin would refuse is refused here, naming the rule.\n\n"
+    "  --mode M          timeslice, mps (sharing.timeSlicing / sharing.mps of nvidia.com/gpu),\n"
+    "                    mig-single, mig-mixed (the MIG strategy; with --replicas, MIG devices\n"
+    "                    time-sliced too)\n"
+    "  --replicas N      replicas per GPU or MIG device, 2..1024 (timeslice, mps: default 4)\n"
+    "  --rename          advertise nvidia.com/gpu.shared instead of nvidia.com/gpu\n"
+    "  --mig-layout LIST --gpu MODEL  the MIG layout (gpushare mig check syntax) for the\n"
+    "                    mig-manager ConfigMap, config named --mig-config or after the layout\n"
+    "  --mig-config NAME the mig-parted config the nodes are labelled with\n"
+    "                    (nvidia.com/mig.config); without --mig-layout, one that exists already\n"
+    "  --profile P       mig-mixed: the MIG profile the example requests (default: the layout's\n"
+    "                    first)\n"
+    "  --name NAME       the device-plugin config's name (default gpushare-MODE)\n"
+    "  --namespace NS    where the ConfigMaps go (default gpu-operator); the example and the\n"
+    "                    fleet Job go in default\n"
+    "  --thread-pct P, --mem-limit SPEC  mps: the example's CUDA_MPS_ACTIVE_THREAD_PERCENTAGE\n"
+    "                    and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT (a client can only lower them)\n"
+    "  --image IMAGE     the example's (or fleet's) container image\n"
+    "  --fleet-bench     instead: an Indexed Job running `gpushare bench MODE --json` on one pod\n"
+    "                    per GPU node (--nodes N, or --node-list of hostnames), and the\n"
+    "                    Dockerfile of its image\n"
+    "  --bench MODE      streams, timeslice, mps or mig (default streams)\n"
+    "  --gpus-per-pod N  nvidia.com/gpu per fleet pod (default 1)\n"
+    "  --force           replace existing files\n"
+    "  --json            print what was written as JSON\n"
+    "  -o, --out DIR     the directory (made when missing; all files or none are written)\n"
+    "  -h, --help        this help\n\n"
+    "Exit status: 0 written, 1 failure (nothing written), 2 usage error or a rule refused.\n";
+
+#define MAX_NODES 64
+
+struct k8s_cli {
+    bool fleet, mode_set, rename, force, json;
+    enum k8s_share mode;
+    unsigned replicas, nodes, gpus;
+    const char *out, *mig_layout, *gpu, *mig_config, *profile, *name, *namespace;
+    const char *thread_pct, *mem_limit, *image, *bench, *node_list;
+};
+
+static int parse_value(struct error *err, int opt, const char *arg, struct k8s_cli *c)
+{
+    unsigned long v;
+    int rc;
+
+    switch (opt) {
+    case 'm':
+        c->mode_set = true;
+        return k8s_share_parse(err, arg, &c->mode);
+    case 'r':
+        rc = parse_uint(err, "--replicas", arg, 1, 1024, &v);
+        c->replicas = (unsigned)v;
+        return rc;
+    case 'N':
+        rc = parse_uint(err, "--nodes", arg, 1, K8S_MAX_NODES, &v);
+        c->nodes = (unsigned)v;
+        return rc;
+    case 'G':
+        rc = parse_uint(err, "--gpus-per-pod", arg, 1, K8S_MAX_GPUS_PER_POD, &v);
+        c->gpus = (unsigned)v;
+        return rc;
+    default:
+        return 0;
+    }
+}
+
+static const char **string_option(int opt, struct k8s_cli *c)
+{
+    switch (opt) {
+    case 'o':
+        return &c->out;
+    case 'L':
+        return &c->mig_layout;
+    case 'g':
+        return &c->gpu;
+    case 'C':
+        return &c->mig_config;
+    case 'p':
+        return &c->profile;
+    case 'n':
+        return &c->name;
+    case 's':
+        return &c->namespace;
+    case 't':
+        return &c->thread_pct;
+    case 'M':
+        return &c->mem_limit;
+    case 'i':
+        return &c->image;
+    case 'b':
+        return &c->bench;
+    case 'l':
+        return &c->node_list;
+    default:
+        return NULL;
+    }
+}
+
+/* -1: go on; else the exit status. */
+static int parse(int argc, char **argv, struct k8s_cli *c)
+{
+    static const struct option opts[] = {
+        {"mode", required_argument, NULL, 'm'},
+        {"replicas", required_argument, NULL, 'r'},
+        {"rename", no_argument, NULL, 'R'},
+        {"mig-layout", required_argument, NULL, 'L'},
+        {"gpu", required_argument, NULL, 'g'},
+        {"mig-config", required_argument, NULL, 'C'},
+        {"profile", required_argument, NULL, 'p'},
+        {"name", required_argument, NULL, 'n'},
+        {"namespace", required_argument, NULL, 's'},
+        {"thread-pct", required_argument, NULL, 't'},
+        {"mem-limit", required_argument, NULL, 'M'},
+        {"image", required_argument, NULL, 'i'},
+        {"fleet-bench", no_argument, NULL, 'F'},
+        {"nodes", required_argument, NULL, 'N'},
+        {"node-list", required_argument, NULL, 'l'},
+        {"bench", required_argument, NULL, 'b'},
+        {"gpus-per-pod", required_argument, NULL, 'G'},
+        {"force", no_argument, NULL, 'f'},
+        {"json", no_argument, NULL, 'j'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct error err;
+    const char **s;
+    int opt;
+
+    while ((opt = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        if (opt == 'h') {
+            printf("%s\n%s", usage, help);
+            return EXIT_OK;
+        }
+        if (opt == '?' || opt == ':')
+            return cli_bad_option(usage, argv, opt);
+        c->rename |= opt == 'R';
+        c->fleet |= opt == 'F';
+        c->force |= opt == 'f';
+        c->json |= opt == 'j';
+        if ((s = string_option(opt, c)) != NULL)
+            *s = optarg;
+        else if (parse_value(&err, opt, optarg, c) < 0)
+            return cli_usage_error(usage, &err);
+    }
+    if (optind < argc)
+        error_set(&err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind]);
+    else if (c->out == NULL)
+        error_set(&err, ERR_USAGE, "--out DIR is required");
+    else if (c->fleet == c->mode_set)
+        error_set(&err, ERR_USAGE, "give either --mode or --fleet-bench");
+    else
+        return -1;
+    return cli_usage_error(usage, &err);
+}
+
+/* What one run writes: the texts, owned, in the order README.md lists them. */
+struct k8s_out {
+    struct fileset_file files[FILESET_MAX];
+    struct k8s_readme_file readme[K8S_MAX_README_FILES];
+    char *texts[FILESET_MAX];
+    size_t n;
+};
+
+static int add_file(struct error *err, struct k8s_out *o, enum k8s_file_kind kind, const char *name,
+                    char *text, mode_t mode)
+{
+    if (text == NULL)
+        return -1;
+    if (o->n >= FILESET_MAX) {
+        free(text);
+        return error_set(err, ERR_INVALID, "too many files");
+    }
+    o->texts[o->n] = text;
+    o->files[o->n] = (struct fileset_file){name, text, mode};
+    o->readme[o->n] = (struct k8s_readme_file){kind, name, NULL};
+    o->n++;
+    return 0;
+}
+
+static void out_free(struct k8s_out *o)
+{
+    for (size_t i = 0; i < o->n; i++)
+        free(o->texts[i]);
+}
+
+/* The MIG side: a layout that fits (and, for single, is uniform), its mig-parted config. */
+struct k8s_mig {
+    struct mig_layout layout;
+    bool have_layout;
+    char config[MIGPARTED_NAME_MAX + 1]; /* "" when no MIG config is labelled */
+    char profile[32];
+};
+
+static int mig_side(struct error *err, const struct k8s_cli *c, struct k8s_mig *m)
+{
+    const struct mig_gpu *g;
+    char why[256];
+
+    memset(m, 0, sizeof(*m));
+    if (c->mig_config != NULL) {
+        if (migparted_check_name(err, c->mig_config) < 0)
+            return -1;
+        str_printf(m->config, sizeof(m->config), "%s", c->mig_config);
+    }
+    if (c->profile != NULL)
+        str_printf(m->profile, sizeof(m->profile), "%s", c->profile);
+    if (c->mig_layout == NULL)
+        return 0;
+    if (c->gpu == NULL)
+        return error_set(err, ERR_USAGE, "--mig-layout needs --gpu MODEL (gpushare mig profiles)");
+    if ((g = mig_gpu_find(c->gpu)) == NULL)
+        return error_set(err, ERR_USAGE, "unknown GPU '%.40s': gpushare mig profiles lists them",
+                         c->gpu);
+    if (mig_layout_parse(err, g, c->mig_layout, &m->layout) < 0)
+        return -1;
+    if (!mig_check_layout(&m->layout, why, sizeof(why)))
+        return error_set(err, ERR_USAGE, "the layout does not fit: %s", why);
+    m->have_layout = true;
+    if (m->config[0] == '\0')
+        migparted_default_name(&m->layout, m->config, sizeof(m->config));
+    for (size_t i = 1; c->mode == K8S_SHARE_MIG_SINGLE && i < m->layout.n; i++)
+        if (m->layout.prof[i] != m->layout.prof[0])
+            return error_set(err, ERR_USAGE,
+                             "mig-single advertises every MIG device as nvidia.com/gpu, so every "
+                             "instance must have one profile (device plugin README, MIG "
+                             "strategies); use mig-mixed for '%.60s'",
+                             c->mig_layout);
+    if (m->profile[0] == '\0')
+        str_printf(m->profile, sizeof(m->profile), "%s", g->profiles[m->layout.prof[0]].name);
+    return 0;
+}
+
+/* Adds nvidia.com/mig-PROFILE unless it is there already. */
+static void add_resource(struct k8s_dp_config *cfg, const char *profile, unsigned replicas)
+{
+    char name[K8S_DP_RESOURCE_MAX + 1];
+
+    str_printf(name, sizeof(name), "nvidia.com/mig-%s", profile);
+    for (size_t i = 0; i < cfg->n_resources; i++)
+        if (strcmp(cfg->resources[i].name, name) == 0)
+            return;
+    if (cfg->n_resources == K8S_DP_MAX_RESOURCES)
+        return;
+    str_printf(cfg->resources[cfg->n_resources].name, sizeof(cfg->resources[0].name), "%s", name);
+    cfg->resources[cfg->n_resources++].replicas = replicas;
+}
+
+/* The device-plugin config of the mode (emit/k8s_plugin.h checks it). */
+static void plugin_config(const struct k8s_cli *c, const struct k8s_mig *m,
+                          struct k8s_dp_config *cfg)
+{
+    bool sharing = c->mode == K8S_SHARE_TIMESLICE || c->mode == K8S_SHARE_MPS || c->replicas > 0;
+    unsigned replicas = c->replicas > 0 ? c->replicas : 4;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->fail_requests_gt_one = -1;
+    if (c->name != NULL)
+        str_printf(cfg->name, sizeof(cfg->name), "%s", c->name);
+    else
+        str_printf(cfg->name, sizeof(cfg->name), "gpushare-%s", k8s_share_name(c->mode));
+    cfg->mig_strategy = c->mode == K8S_SHARE_MIG_SINGLE  ? K8S_MIG_SINGLE
+                        : c->mode == K8S_SHARE_MIG_MIXED ? K8S_MIG_MIXED
+                                                         : K8S_MIG_NONE;
+    if (!sharing)
+        return;
+    cfg->sharing = c->mode == K8S_SHARE_MPS ? K8S_DP_SHARE_MPS : K8S_DP_SHARE_TIMESLICING;
+    cfg->rename_by_default = c->rename;
+    if (c->mode != K8S_SHARE_MIG_MIXED) {
+        cfg->n_resources = 1;
+        cfg->resources[0].replicas = replicas;
+        str_printf(cfg->resources[0].name, sizeof(cfg->resources[0].name), "nvidia.com/gpu");
+        return;
+    }
+    /* Mixed: every profile of the layout is a resource of its own (facts 1.5); each is shared. */
+    if (!m->have_layout) {
+        add_resource(cfg, m->profile, replicas);
+        return;
+    }
+    for (size_t i = 0; i < m->layout.n; i++)
+        add_resource(cfg, m->layout.gpu->profiles[m->layout.prof[i]].name, replicas);
+}
+
+#define CONFIGMAP_NAME "gpushare-device-plugin-config"
+#define MIG_CONFIGMAP_NAME "gpushare-mig-parted-config"
+
+static int mig_files(struct error *err, const struct k8s_cli *c, const struct k8s_mig *m,
+                     struct k8s_out *o)
+{
+    char *y;
+
+    if (!m->have_layout)
+        return 0;
+    y = migparted_yaml(err, &m->layout, m->config);
+    if (y == NULL)
+        return -1;
+    if (add_file(err, o, K8S_FILE_MIG_CONFIGMAP, "manifests/mig-parted-config.yaml",
+                 k8s_mig_manager_configmap(err, MIG_CONFIGMAP_NAME, c->namespace, y), 0644) < 0) {
+        free(y);
+        return -1;
+    }
+    free(y);
+    return 0;
+}
+
+static int example_file(struct error *err, const struct k8s_cli *c, const struct k8s_mig *m,
+                        const struct k8s_dp_config *cfg, struct k8s_out *o)
+{
+    struct k8s_example_opts e = {
+        .mode = c->mode,
+        .image = c->image,
+        .renamed = cfg->rename_by_default,
+        .mig_profile = c->mode == K8S_SHARE_MIG_MIXED ? m->profile : NULL,
+        .mps_thread_pct = c->thread_pct,
+        .mps_mem_limit = c->mem_limit,
+        .gpu_replicas = cfg->n_resources > 0 ? cfg->resources[0].replicas : 0,
+    };
+    static char name[64];
+
+    if ((c->thread_pct != NULL || c->mem_limit != NULL) && c->mode != K8S_SHARE_MPS)
+        return error_set(err, ERR_USAGE, "--thread-pct and --mem-limit are for --mode mps");
+    str_printf(name, sizeof(name), "manifests/example-%s.yaml", k8s_share_name(c->mode));
+    return add_file(err, o, K8S_FILE_EXAMPLE, name, k8s_example_deployment(err, &e), 0644);
+}
+
+/* What README.md names: the labels' values. */
+struct k8s_names {
+    char config[K8S_DP_NAME_MAX + 1];
+    char mig_config[MIGPARTED_NAME_MAX + 1];
+};
+
+static int mode_files(struct error *err, const struct k8s_cli *c, struct k8s_out *o,
+                      struct k8s_names *names)
+{
+    const char *ns = c->namespace != NULL ? c->namespace : K8S_MIG_MANAGER_NAMESPACE;
+    struct k8s_dp_config cfg;
+    struct k8s_mig m;
+
+    if (mig_side(err, c, &m) < 0)
+        return -1;
+    if (c->mode == K8S_SHARE_MIG_MIXED && m.profile[0] == '\0')
+        return error_set(err, ERR_USAGE, "mig-mixed needs --mig-layout or --profile");
+    if ((c->mode == K8S_SHARE_MIG_SINGLE || c->mode == K8S_SHARE_MIG_MIXED) && m.config[0] == '\0')
+        return error_set(err, ERR_USAGE,
+                         "a MIG mode needs --mig-layout (with --gpu) or --mig-config: the nodes "
+                         "must be labelled with the MIG config to apply");
+    if (c->mode != K8S_SHARE_MIG_SINGLE && c->mode != K8S_SHARE_MIG_MIXED && c->mig_layout)
+        return error_set(err, ERR_USAGE, "--mig-layout is for the MIG modes");
+    plugin_config(c, &m, &cfg);
+    if (k8s_dp_check(err, &cfg) < 0)
+        return -1;
+    str_printf(names->config, sizeof(names->config), "%s", cfg.name);
+    str_printf(names->mig_config, sizeof(names->mig_config), "%s", m.config);
+    if (add_file(err, o, K8S_FILE_PLUGIN_CONFIGMAP, "manifests/device-plugin-config.yaml",
+                 k8s_dp_configmap(err, CONFIGMAP_NAME, ns, &cfg, 1), 0644) < 0 ||
+        add_file(err, o, K8S_FILE_HELM_VALUES, "helm/device-plugin-values.yaml",
+                 k8s_dp_helm_values(err, &cfg, 1, cfg.name), 0644) < 0 ||
+        add_file(err, o, K8S_FILE_OPERATOR_VALUES, "helm/gpu-operator-values.yaml",
+                 k8s_operator_values(err, CONFIGMAP_NAME, cfg.name,
+                                     m.have_layout ? MIG_CONFIGMAP_NAME : NULL, cfg.mig_strategy),
+                 0644) < 0 ||
+        add_file(err, o, K8S_FILE_NODE_LABELS, "label-nodes.sh",
+                 k8s_label_script(err, cfg.name, m.config[0] != '\0' ? m.config : NULL),
+                 0755) < 0 ||
+        mig_files(err, c, &m, o) < 0)
+        return -1;
+    return example_file(err, c, &m, &cfg, o);
+}
+
+/* "a,b,c" into at most MAX_NODES names, pointing into buf. */
+static int split_nodes(struct error *err, const char *list, char *buf, size_t size,
+                       const char **names, size_t *n)
+{
+    char *save = NULL, *tok;
+
+    str_printf(buf, size, "%s", list);
+    *n = 0;
+    for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        if (*n == MAX_NODES)
+            return error_set(err, ERR_USAGE, "--node-list: at most %d nodes", MAX_NODES);
+        names[(*n)++] = tok;
+    }
+    return *n > 0 ? 0 : error_set(err, ERR_USAGE, "--node-list names no node");
+}
+
+static int fleet_files(struct error *err, const struct k8s_cli *c, struct k8s_out *o)
+{
+    static char buf[4096];
+    const char *names[MAX_NODES];
+    struct k8s_fleet_opts f = {
+        .namespace = c->namespace,
+        .image = c->image,
+        .nodes = c->nodes > 0 ? c->nodes : 1,
+        .gpus_per_pod = c->gpus,
+        .bench_mode = c->bench,
+    };
+
+    if (c->node_list != NULL) {
+        if (c->nodes > 0)
+            return error_set(err, ERR_USAGE, "give --nodes or --node-list, not both");
+        if (split_nodes(err, c->node_list, buf, sizeof(buf), names, &f.n_node_names) < 0)
+            return -1;
+        f.node_names = names;
+    }
+    return add_file(err, o, K8S_FILE_FLEET_JOB, "manifests/fleet-bench-job.yaml",
+                    k8s_fleet_job(err, &f), 0644) < 0
+               ? -1
+               : add_file(err, o, K8S_FILE_DOCKERFILE, "Dockerfile", k8s_fleet_dockerfile(err, &f),
+                          0644);
+}
+
+static void report(const struct k8s_cli *c, const struct k8s_out *o)
+{
+    json_t *files, *doc;
+
+    if (!c->json) {
+        printf("wrote into %s:\n", c->out);
+        for (size_t i = 0; i < o->n; i++)
+            printf("  %-40s %04o\n", o->files[i].name, (unsigned)o->files[i].mode);
+        printf("\nnext: read %s/README.md; apply with kubectl apply -f %s/manifests/\n", c->out,
+               c->out);
+        return;
+    }
+    files = json_array();
+    for (size_t i = 0; i < o->n; i++)
+        json_array_append_new(files, json_pack("{s:s, s:i}", "name", o->files[i].name, "mode",
+                                               (int)o->files[i].mode));
+    doc = json_pack("{s:s, s:s, s:o}", "dir", c->out, "mode",
+                    c->fleet ? "fleet-bench" : k8s_share_name(c->mode), "files", files);
+    json_dumpf(doc, stdout, JSON_INDENT(2));
+    fputc('\n', stdout);
+    json_decref(doc);
+}
+
+int emit_k8s(int argc, char **argv)
+{
+    struct k8s_cli c = {0};
+    struct k8s_out o = {0};
+    struct k8s_readme_opts r = {0};
+    struct k8s_names names;
+    struct error err;
+    int rc = parse(argc, argv, &c);
+
+    if (rc >= 0)
+        return rc;
+    memset(&names, 0, sizeof(names));
+    rc = c.fleet ? fleet_files(&err, &c, &o) : mode_files(&err, &c, &o, &names);
+    if (rc == 0) {
+        r = (struct k8s_readme_opts){
+            .mode = c.mode,
+            .files = o.readme,
+            .n_files = o.n,
+            .config_name = names.config[0] != '\0' ? names.config : NULL,
+            .mig_config = names.mig_config[0] != '\0' ? names.mig_config : NULL,
+            .namespace = c.fleet ? c.namespace : NULL, /* the example goes in default */
+        };
+        rc = add_file(&err, &o, K8S_FILE_OTHER, "README.md", k8s_readme(&err, &r), 0644);
+    }
+    if (rc == 0)
+        rc = fileset_write(&err, c.out, o.files, o.n, c.force);
+    if (rc == 0)
+        report(&c, &o);
+    out_free(&o);
+    if (rc < 0)
+        return err.code == ERR_USAGE ? cli_usage_error(usage, &err) : cli_fail(&err);
+    return EXIT_OK;
+}
