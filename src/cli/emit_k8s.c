@@ -320,12 +320,36 @@ static void plugin_config(const struct k8s_cli *c, const struct k8s_mig *m,
         add_resource(cfg, m->layout.gpu->profiles[m->layout.prof[i]].name, replicas);
 }
 
+/* The config file as the ConfigMap will carry it, read back under the plugin's rules: what is
+ * written is what was checked. */
+static int read_back(struct error *err, const struct k8s_dp_config *cfg)
+{
+    struct k8s_dp_config back, want = *cfg;
+    char *y = k8s_dp_yaml(err, cfg);
+    int rc;
+
+    if (y == NULL)
+        return -1;
+    rc = k8s_dp_parse(err, y, strlen(y), "the device-plugin config", &back);
+    free(y);
+    if (rc < 0)
+        return -1;
+    k8s_dp_normalize(&want);
+    str_printf(back.name, sizeof(back.name), "%s", want.name);
+    return k8s_dp_equal(&back, &want)
+               ? 0
+               : error_set(err, ERR_INVALID,
+                           "the device-plugin config does not read back as written");
+}
+
 #define CONFIGMAP_NAME "gpushare-device-plugin-config"
 #define MIG_CONFIGMAP_NAME "gpushare-mig-parted-config"
 
 static int mig_files(struct error *err, const struct k8s_cli *c, const struct k8s_mig *m,
                      struct k8s_out *o)
 {
+    struct migparted_entry entries[4];
+    size_t n_entries;
     char *y;
 
     if (!m->have_layout)
@@ -333,6 +357,12 @@ static int mig_files(struct error *err, const struct k8s_cli *c, const struct k8
     y = migparted_yaml(err, &m->layout, m->config);
     if (y == NULL)
         return -1;
+    /* What mig-manager will read is read back first, under mig-parted's rules. */
+    if (migparted_parse(err, y, strlen(y), "the mig-parted config", m->config, entries,
+                        sizeof(entries) / sizeof(entries[0]), &n_entries) < 0) {
+        free(y);
+        return -1;
+    }
     if (add_file(err, o, K8S_FILE_MIG_CONFIGMAP, "manifests/mig-parted-config.yaml",
                  k8s_mig_manager_configmap(err, MIG_CONFIGMAP_NAME, c->namespace, y), 0644) < 0) {
         free(y);
@@ -386,7 +416,7 @@ static int mode_files(struct error *err, const struct k8s_cli *c, struct k8s_out
     if (c->mode != K8S_SHARE_MIG_SINGLE && c->mode != K8S_SHARE_MIG_MIXED && c->mig_layout)
         return error_set(err, ERR_USAGE, "--mig-layout is for the MIG modes");
     plugin_config(c, &m, &cfg);
-    if (k8s_dp_check(err, &cfg) < 0)
+    if (k8s_dp_check(err, &cfg) < 0 || read_back(err, &cfg) < 0)
         return -1;
     str_printf(names->config, sizeof(names->config), "%s", cfg.name);
     str_printf(names->mig_config, sizeof(names->mig_config), "%s", m.config);

@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "core/str.h"
+#include "emit/yamlw.h"
 #include "emit/mps.h"
 #include "mig/profile.h"
 
@@ -180,67 +181,13 @@ int k8s_share_resource(struct error *err, enum k8s_share mode, bool renamed,
 
 /* ---- The YAML writer ------------------------------------------------------------------- */
 
-struct out_buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int on_write(void *data, unsigned char *bytes, size_t size)
-{
-    struct out_buf *b = data;
-
-    if (b->len + size + 1 > b->cap) {
-        b->cap = (b->len + size + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL)
-            abort();
-    }
-    memcpy(b->p + b->len, bytes, size);
-    b->len += size;
-    b->p[b->len] = '\0';
-    return 1;
-}
-
-static void put(struct out_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void put(struct out_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    char *line;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        abort();
-    line = malloc((size_t)n + 1);
-    if (line == NULL)
-        abort();
-    va_start(ap, fmt);
-    vsnprintf(line, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    on_write(b, (unsigned char *)line, (size_t)n);
-    free(line);
-}
-
 /* An emitter that stops at its first error: every call after it does nothing, and the caller
- * checks once at the end. */
+ * checks once at the end. The events are emit/yamlw.h's. */
 struct yw {
     yaml_emitter_t e;
-    struct out_buf b;
+    struct yamlw_buf b;
     bool failed;
 };
-
-static void yw_emit(struct yw *y, yaml_event_t *ev)
-{
-    if (y->failed) {
-        yaml_event_delete(ev);
-        return;
-    }
-    if (!yaml_emitter_emit(&y->e, ev))
-        y->failed = true;
-}
 
 /* Would a YAML 1.1 reader (sigs.k8s.io/yaml, which kubectl uses) take this plain scalar for a
  * bool, a null or a number? Then it is double-quoted: an env value "25" or a label value "true"
@@ -264,17 +211,13 @@ static bool not_string(const char *s)
     return strspn(s, "0123456789abcdefABCDEFoOxX_.:+-") == strlen(s);
 }
 
+/* Untagged, both implicit flags set: where libyaml cannot keep the plain style (": " in an
+ * annotation) it quotes the scalar, and without quoted_implicit it would add the non-specific
+ * tag "!" in front. */
 static void scalar_styled(struct yw *y, const char *v, yaml_scalar_style_t style)
 {
-    yaml_event_t ev;
-
-    /* Untagged, both implicit flags set: where libyaml cannot keep the plain style (": " in an
-     * annotation) it quotes the scalar, and without quoted_implicit it would add the
-     * non-specific tag "!" in front. */
-    if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), 1, 1,
-                                      style))
-        abort();
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_scalar(&y->e, v, style, true, true) < 0)
+        y->failed = true;
 }
 
 /* A string value: plain unless a YAML 1.1 reader would take it for something else. */
@@ -311,10 +254,8 @@ static void kn(struct yw *y, const char *k, unsigned long v)
 
 static void map_open(struct yw *y)
 {
-    yaml_event_t ev;
-
-    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_map_open(&y->e) < 0)
+        y->failed = true;
 }
 
 /* key: followed by a block map. */
@@ -326,18 +267,14 @@ static void kmap(struct yw *y, const char *k)
 
 static void map_close(struct yw *y)
 {
-    yaml_event_t ev;
-
-    yaml_mapping_end_event_initialize(&ev);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_map_close(&y->e) < 0)
+        y->failed = true;
 }
 
 static void seq_open(struct yw *y, yaml_sequence_style_t style)
 {
-    yaml_event_t ev;
-
-    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_seq_open(&y->e, style) < 0)
+        y->failed = true;
 }
 
 static void kseq(struct yw *y, const char *k, yaml_sequence_style_t style)
@@ -348,62 +285,41 @@ static void kseq(struct yw *y, const char *k, yaml_sequence_style_t style)
 
 static void seq_close(struct yw *y)
 {
-    yaml_event_t ev;
-
-    yaml_sequence_end_event_initialize(&ev);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_seq_close(&y->e) < 0)
+        y->failed = true;
 }
 
 /* Starts the emitter after a '#' header (libyaml has no comment event: the header is written
  * before the stream, as emit/migparted.c does). */
 static void yw_begin(struct yw *y, const char *header)
 {
-    yaml_event_t ev;
-
     memset(y, 0, sizeof(*y));
-    if (!yaml_emitter_initialize(&y->e))
-        abort();
-    yaml_emitter_set_output(&y->e, on_write, &y->b);
-    yaml_emitter_set_unicode(&y->e, 1);
+    yamlw_init(&y->e, &y->b, header);
     yaml_emitter_set_width(&y->e, -1); /* no folding of long annotations */
-    if (header != NULL)
-        on_write(&y->b, (unsigned char *)header, strlen(header));
-    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_stream_start(&y->e) < 0)
+        y->failed = true;
 }
 
 static void doc_open(struct yw *y)
 {
-    yaml_event_t ev;
-
-    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_doc_start(&y->e) < 0)
+        y->failed = true;
 }
 
 static void doc_close(struct yw *y)
 {
-    yaml_event_t ev;
-
-    yaml_document_end_event_initialize(&ev, 1);
-    yw_emit(y, &ev);
+    if (!y->failed && yamlw_doc_end(&y->e) < 0)
+        y->failed = true;
 }
 
 /* Ends the stream; the text, or NULL with err set. */
 static char *yw_end(struct yw *y, struct error *err, const char *what)
 {
-    yaml_event_t ev;
-
-    yaml_stream_end_event_initialize(&ev);
-    yw_emit(y, &ev);
-    if (y->failed) {
-        error_set(err, ERR_INVALID, "k8s: cannot write the %s: %s", what,
-                  y->e.problem != NULL ? y->e.problem : "libyaml emitter error");
-        yaml_emitter_delete(&y->e);
-        free(y->b.p);
-        return NULL;
-    }
-    yaml_emitter_delete(&y->e);
-    return y->b.p;
+    if (!y->failed && yamlw_stream_end(&y->e) < 0)
+        y->failed = true;
+    if (y->failed)
+        error_set(err, ERR_INVALID, "k8s: cannot write the %s: %s", what, yamlw_problem(&y->e));
+    return yamlw_finish(&y->e, &y->b, !y->failed);
 }
 
 /* apiVersion, kind and metadata up to (not including) labels/annotations. */
@@ -981,11 +897,12 @@ char *k8s_fleet_job(struct error *err, const struct k8s_fleet_opts *o)
 char *k8s_fleet_dockerfile(struct error *err, const struct k8s_fleet_opts *o)
 {
     const char *archs = o->cuda_archs != NULL ? o->cuda_archs : K8S_DEFAULT_CUDA_ARCHS;
-    struct out_buf b = {0};
+    struct yamlw_buf b = {0};
 
     if (check_archs(err, archs) < 0)
         return NULL;
-    put(&b, "# syntax=docker/dockerfile:1\n"
+    yamlw_put(
+        &b, "# syntax=docker/dockerfile:1\n"
             "# The gpushare image the fleet Job runs, written by gpushare. From the repository "
             "root:\n"
             "#   docker build -f THIS_FILE --build-arg GIT_COMMIT=$(git rev-parse HEAD) -t "
@@ -998,29 +915,31 @@ char *k8s_fleet_dockerfile(struct error *err, const struct k8s_fleet_opts *o)
             "# -l:libjansson.a -l:libyaml.a), the CUDA runtime statically too, so the binary "
             "needs only\n"
             "# libc, libstdc++, the driver's libnvidia-ml and cuBLASLt at run time.\n\n");
-    put(&b, "FROM %s AS build\n", K8S_BUILD_IMAGE);
-    put(&b, "# g++ brings libstdc++ for the link (-lstdc++) and is nvcc's host compiler.\n"
-            "RUN apt-get update \\\n"
-            " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
-            "      make gcc g++ libc6-dev libjansson-dev libyaml-dev \\\n"
-            " && rm -rf /var/lib/apt/lists/*\n"
-            "WORKDIR /src\n"
-            "COPY Makefile ./\n"
-            "COPY src/ src/\n"
-            "# No .git in the context: the commit comes in as an argument and goes into every "
-            "results document.\n"
-            "ARG GIT_COMMIT=unknown\n");
-    put(&b,
+    yamlw_put(&b, "FROM %s AS build\n", K8S_BUILD_IMAGE);
+    yamlw_put(&b,
+              "# g++ brings libstdc++ for the link (-lstdc++) and is nvcc's host compiler.\n"
+              "RUN apt-get update \\\n"
+              " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
+              "      make gcc g++ libc6-dev libjansson-dev libyaml-dev \\\n"
+              " && rm -rf /var/lib/apt/lists/*\n"
+              "WORKDIR /src\n"
+              "COPY Makefile ./\n"
+              "COPY src/ src/\n"
+              "# No .git in the context: the commit comes in as an argument and goes into every "
+              "results document.\n"
+              "ARG GIT_COMMIT=unknown\n");
+    yamlw_put(
+        &b,
         "RUN make build/gpushare CUDA_ARCHS=\"%s\" GIT_COMMIT=\"$GIT_COMMIT\" GIT_DIRTY=0 \\\n"
         " && ./build/gpushare --version\n\n",
         archs);
-    put(&b, "# The runtime image has cuBLASLt, which gpushare loads with dlopen; the NVIDIA "
-            "container\n"
-            "# toolkit adds the driver's libraries and nvidia-smi.\n");
-    put(&b, "FROM %s\n", K8S_RUNTIME_IMAGE);
-    put(&b, "COPY --from=build /src/build/gpushare /usr/local/bin/gpushare\n"
-            "ENTRYPOINT [\"gpushare\"]\n"
-            "CMD [\"-q\", \"bench\", \"streams\", \"--json\"]\n");
+    yamlw_put(&b, "# The runtime image has cuBLASLt, which gpushare loads with dlopen; the NVIDIA "
+                  "container\n"
+                  "# toolkit adds the driver's libraries and nvidia-smi.\n");
+    yamlw_put(&b, "FROM %s\n", K8S_RUNTIME_IMAGE);
+    yamlw_put(&b, "COPY --from=build /src/build/gpushare /usr/local/bin/gpushare\n"
+                  "ENTRYPOINT [\"gpushare\"]\n"
+                  "CMD [\"-q\", \"bench\", \"streams\", \"--json\"]\n");
     return b.p;
 }
 
@@ -1132,7 +1051,7 @@ static const struct k8s_readme_file *file_of(const struct k8s_readme_opts *o,
 }
 
 /* Step n of the order of application for every file of this kind. */
-static unsigned apply_steps(struct out_buf *b, const struct k8s_readme_opts *o, unsigned n,
+static unsigned apply_steps(struct yamlw_buf *b, const struct k8s_readme_opts *o, unsigned n,
                             enum k8s_file_kind kind, const char *ns)
 {
     bool mig = o->mode == K8S_SHARE_MIG_SINGLE || o->mode == K8S_SHARE_MIG_MIXED;
@@ -1145,37 +1064,41 @@ static unsigned apply_steps(struct out_buf *b, const struct k8s_readme_opts *o, 
         switch (kind) {
         case K8S_FILE_PLUGIN_CONFIGMAP:
         case K8S_FILE_MIG_CONFIGMAP:
-            put(b, "%u. `kubectl apply -f %s` (its namespace is in the file).\n", ++n, f);
+            yamlw_put(b, "%u. `kubectl apply -f %s` (its namespace is in the file).\n", ++n, f);
             break;
         case K8S_FILE_HELM_VALUES:
-            put(b,
+            yamlw_put(
+                b,
                 "%u. Either the device plugin chart: `helm upgrade -i nvdp nvdp/nvidia-device-"
                 "plugin -n nvidia-device-plugin --create-namespace -f %s`.\n",
                 ++n, f);
             break;
         case K8S_FILE_OPERATOR_VALUES:
-            put(b,
-                "%u. Or, where the GPU Operator manages the plugin: `helm upgrade -i "
-                "gpu-operator nvidia/gpu-operator -n gpu-operator --create-namespace -f %s` "
-                "(use one of the two charts, not both).\n",
-                ++n, f);
+            yamlw_put(b,
+                      "%u. Or, where the GPU Operator manages the plugin: `helm upgrade -i "
+                      "gpu-operator nvidia/gpu-operator -n gpu-operator --create-namespace -f %s` "
+                      "(use one of the two charts, not both).\n",
+                      ++n, f);
             break;
         case K8S_FILE_NODE_LABELS:
             /* Facts 1.6: the plugin's config-manager reloads on the label; facts 2.1:
              * mig-manager applies the named config and reports nvidia.com/mig.config.state. */
-            put(b,
+            yamlw_put(
+                b,
                 "%u. Label the nodes: review and run `%s`. nvidia.com/device-plugin.config=%s "
                 "selects the device plugin config",
                 ++n, f, o->config_name != NULL ? o->config_name : "<config>");
             if (mig || o->mig_config != NULL)
-                put(b,
+                yamlw_put(
+                    b,
                     "; nvidia.com/mig.config=%s makes mig-manager repartition the GPUs, which "
                     "must be idle (watch nvidia.com/mig.config.state reach success)",
                     o->mig_config != NULL ? o->mig_config : "<config>");
-            put(b, ".\n");
+            yamlw_put(b, ".\n");
             break;
         case K8S_FILE_EXAMPLE:
-            put(b,
+            yamlw_put(
+                b,
                 "%u. Once GPU Feature Discovery has relabelled the nodes (`kubectl get nodes -L "
                 "nvidia.com/gpu.sharing-strategy -L nvidia.com/mig.strategy`): `kubectl apply "
                 "-f %s`, then `kubectl logs -n %s deploy/<name>`, where nvidia-smi -L names the "
@@ -1189,28 +1112,30 @@ static unsigned apply_steps(struct out_buf *b, const struct k8s_readme_opts *o, 
     return n;
 }
 
-static void isolation_section(struct out_buf *b, enum k8s_share mode)
+static void isolation_section(struct yamlw_buf *b, enum k8s_share mode)
 {
-    put(b, "\n## What each mode isolates\n\n");
-    put(b, "This directory deploys **%s**.\n\n", k8s_share_name(mode));
-    put(b, "- **timeslice** (device plugin `sharing.timeSlicing`): the GPU's processes take "
-           "turns. It isolates neither memory nor faults: \"each workload has access to the "
-           "GPU memory and runs in the same fault-domain\" (k8s-device-plugin README). One "
-           "pod can take all the memory, and one fault can end the others; a pod's latency "
-           "depends on what else runs.\n");
-    put(b, "- **mps** (device plugin `sharing.mps`): processes run at once under one MPS "
-           "daemon, which the plugin starts with equal fractions: each client is limited to "
-           "1/replicas of the GPU memory and 100/replicas percent of the threads (SMs). These "
-           "limits apply per CUDA client, not per pod: a pod that starts several CUDA "
-           "processes gets that share for each of them, and a pod cannot get a larger share "
-           "(CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT in a pod "
-           "can only lower it). It does not isolate faults: a fatal GPU fault is reported to "
-           "every client on the GPU. Not available on MIG devices.\n");
-    put(b, "- **mig-single** and **mig-mixed** (MIG, mig-manager): each pod gets a MIG "
-           "instance. MIG isolates memory, SMs and faults per instance (and L2 and DRAM "
-           "bandwidth with them); it does not share inside an instance unless time-slicing is "
-           "added on top. Sizes are fixed by the profiles, and changing the layout needs idle "
-           "GPUs.\n");
+    yamlw_put(b, "\n## What each mode isolates\n\n");
+    yamlw_put(b, "This directory deploys **%s**.\n\n", k8s_share_name(mode));
+    yamlw_put(b, "- **timeslice** (device plugin `sharing.timeSlicing`): the GPU's processes take "
+                 "turns. It isolates neither memory nor faults: \"each workload has access to the "
+                 "GPU memory and runs in the same fault-domain\" (k8s-device-plugin README). One "
+                 "pod can take all the memory, and one fault can end the others; a pod's latency "
+                 "depends on what else runs.\n");
+    yamlw_put(b,
+              "- **mps** (device plugin `sharing.mps`): processes run at once under one MPS "
+              "daemon, which the plugin starts with equal fractions: each client is limited to "
+              "1/replicas of the GPU memory and 100/replicas percent of the threads (SMs). These "
+              "limits apply per CUDA client, not per pod: a pod that starts several CUDA "
+              "processes gets that share for each of them, and a pod cannot get a larger share "
+              "(CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT in a pod "
+              "can only lower it). It does not isolate faults: a fatal GPU fault is reported to "
+              "every client on the GPU. Not available on MIG devices.\n");
+    yamlw_put(b,
+              "- **mig-single** and **mig-mixed** (MIG, mig-manager): each pod gets a MIG "
+              "instance. MIG isolates memory, SMs and faults per instance (and L2 and DRAM "
+              "bandwidth with them); it does not share inside an instance unless time-slicing is "
+              "added on top. Sizes are fixed by the profiles, and changing the layout needs idle "
+              "GPUs.\n");
 }
 
 char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
@@ -1218,19 +1143,20 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
     const char *ns = o->namespace != NULL ? o->namespace : K8S_DEFAULT_NAMESPACE;
     const char *job = o->fleet_name != NULL ? o->fleet_name : "gpushare-fleet";
     const struct k8s_readme_file *jobf, *dockerf;
-    struct out_buf b = {0};
+    struct yamlw_buf b = {0};
     char collect[768];
     unsigned n = 0;
 
     if (check_readme(err, o) < 0)
         return NULL;
-    put(&b, "# GPU sharing on Kubernetes: %s\n\n", k8s_share_name(o->mode));
-    put(&b, "Written by `gpushare emit k8s`. The files use the NVIDIA device plugin (or the GPU "
-            "Operator) and the node labels of GPU Feature Discovery.\n\n## Files\n\n");
+    yamlw_put(&b, "# GPU sharing on Kubernetes: %s\n\n", k8s_share_name(o->mode));
+    yamlw_put(&b,
+              "Written by `gpushare emit k8s`. The files use the NVIDIA device plugin (or the GPU "
+              "Operator) and the node labels of GPU Feature Discovery.\n\n## Files\n\n");
     for (size_t i = 0; i < o->n_files; i++)
-        put(&b, "- `%s`: %s.\n", o->files[i].name,
-            o->files[i].what != NULL ? o->files[i].what : kind_what[o->files[i].kind]);
-    put(&b, "\n## Order of application\n\n");
+        yamlw_put(&b, "- `%s`: %s.\n", o->files[i].name,
+                  o->files[i].what != NULL ? o->files[i].what : kind_what[o->files[i].kind]);
+    yamlw_put(&b, "\n## Order of application\n\n");
     n = apply_steps(&b, o, n, K8S_FILE_PLUGIN_CONFIGMAP, ns);
     n = apply_steps(&b, o, n, K8S_FILE_HELM_VALUES, ns);
     n = apply_steps(&b, o, n, K8S_FILE_OPERATOR_VALUES, ns);
@@ -1238,29 +1164,31 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
     n = apply_steps(&b, o, n, K8S_FILE_NODE_LABELS, ns);
     n = apply_steps(&b, o, n, K8S_FILE_EXAMPLE, ns);
     if (n == 0)
-        put(&b, "Nothing here changes the cluster's sharing mode.\n");
+        yamlw_put(&b, "Nothing here changes the cluster's sharing mode.\n");
     if (file_of(o, K8S_FILE_MIG_CONFIGMAP) != NULL)
-        put(&b, "\nThe mig-manager ConfigMap goes in before the labels: with a custom "
-                "`migManager.config.name`, mig-manager reads it as "
-                "`/mig-parted-config/config.yaml`, and the label nvidia.com/mig.config names "
-                "the config to apply.\n");
+        yamlw_put(&b, "\nThe mig-manager ConfigMap goes in before the labels: with a custom "
+                      "`migManager.config.name`, mig-manager reads it as "
+                      "`/mig-parted-config/config.yaml`, and the label nvidia.com/mig.config names "
+                      "the config to apply.\n");
     jobf = file_of(o, K8S_FILE_FLEET_JOB);
     dockerf = file_of(o, K8S_FILE_DOCKERFILE);
     if (jobf != NULL || dockerf != NULL) {
-        put(&b, "\n## Fleet benchmark\n\n");
+        yamlw_put(&b, "\n## Fleet benchmark\n\n");
         if (dockerf != NULL)
-            put(&b,
+            yamlw_put(
+                &b,
                 "1. Build and push the image from the repository root: `docker build -f %s "
                 "--build-arg GIT_COMMIT=$(git rev-parse HEAD) -t REGISTRY/gpushare:TAG .` and "
                 "`docker push REGISTRY/gpushare:TAG`; set the Job's image to it.\n",
                 dockerf->name);
         if (jobf != NULL) {
             collect_command(collect, sizeof(collect), job, ns);
-            put(&b,
-                "%s `kubectl apply -f %s`. One pod per GPU node (required podAntiAffinity on "
-                "kubernetes.io/hostname); each prints its results document on stdout.\n",
-                dockerf != NULL ? "2." : "1.", jobf->name);
-            put(&b,
+            yamlw_put(&b,
+                      "%s `kubectl apply -f %s`. One pod per GPU node (required podAntiAffinity on "
+                      "kubernetes.io/hostname); each prints its results document on stdout.\n",
+                      dockerf != NULL ? "2." : "1.", jobf->name);
+            yamlw_put(
+                &b,
                 "%s Once the Job has finished (`kubectl get job -n %s %s`), collect one document "
                 "per node:\n\n```sh\n%s\n```\n\n`kubectl logs -l "
                 "job-name=%s` alone shows only the last 10 lines of 5 pods: add `--tail=-1 "

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "core/str.h"
+#include "emit/yamlw.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 /* No resource at fault: the rule is about the whole config. */
@@ -307,46 +308,6 @@ int k8s_dp_check_strategy(struct error *err, const struct k8s_dp_config *configs
 
 /* ---- Writing: libyaml's emitter ------------------------------------------------------- */
 
-/* Output of the emitter, grown as it writes. */
-struct out_buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int on_write(void *data, unsigned char *bytes, size_t size)
-{
-    struct out_buf *b = data;
-
-    if (b->len + size + 1 > b->cap) {
-        b->cap = (b->len + size + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL)
-            abort();
-    }
-    memcpy(b->p + b->len, bytes, size);
-    b->len += size;
-    b->p[b->len] = '\0';
-    return 1;
-}
-
-static void append(struct out_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void append(struct out_buf *b, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    on_write(b, (unsigned char *)line, strlen(line));
-}
-
-static int emit(yaml_emitter_t *e, yaml_event_t *ev)
-{
-    return yaml_emitter_emit(e, ev) ? 0 : -1;
-}
-
 /* Would a YAML 1.1 reader (go-yaml v2 under sigs.k8s.io/yaml, which Kubernetes, Helm and the
  * plugin use) resolve this plain scalar to a bool, a null or a number? A config named "on" or
  * "1e3" is then double-quoted so it stays a string. A wide net, as in emit/migparted.c. */
@@ -371,12 +332,9 @@ static bool yaml11_not_string(const char *s)
  * quoted_implicit set (libyaml refuses an event with neither tag nor implicit flag). */
 static int scalar_styled(yaml_emitter_t *e, const char *v, yaml_scalar_style_t style)
 {
-    yaml_event_t ev;
     bool plain = style == YAML_PLAIN_SCALAR_STYLE;
 
-    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), plain, !plain,
-                                 style);
-    return emit(e, &ev);
+    return yamlw_scalar(e, v, style, plain, !plain);
 }
 
 /* A word the emitter writes itself (keys, true, numbers): plain. */
@@ -392,60 +350,6 @@ static int string(yaml_emitter_t *e, const char *v)
         e, v, yaml11_not_string(v) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
 }
 
-static int open_map(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-    return emit(e, &ev);
-}
-
-static int close_map(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_mapping_end_event_initialize(&ev);
-    return emit(e, &ev);
-}
-
-static int open_seq(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
-    return emit(e, &ev);
-}
-
-static int close_seq(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_sequence_end_event_initialize(&ev);
-    return emit(e, &ev);
-}
-
-static int open_doc(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-    if (emit(e, &ev) < 0)
-        return -1;
-    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-    return emit(e, &ev);
-}
-
-static int close_doc(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_document_end_event_initialize(&ev, 1);
-    if (emit(e, &ev) < 0)
-        return -1;
-    yaml_stream_end_event_initialize(&ev);
-    return emit(e, &ev);
-}
-
 /* key: value, both plain words. */
 static int pair(yaml_emitter_t *e, const char *k, const char *v)
 {
@@ -459,42 +363,34 @@ static char *write_yaml(struct error *err, const char *what, const char *head, d
                         const void *arg)
 {
     yaml_emitter_t e;
-    struct out_buf b = {0};
+    struct yamlw_buf b = {0};
     int rc;
 
-    if (!yaml_emitter_initialize(&e))
-        abort();
-    yaml_emitter_set_output(&e, on_write, &b);
-    yaml_emitter_set_unicode(&e, 1);
     // A comment is not an event: it goes before the stream.
-    on_write(&b, (unsigned char *)head, strlen(head));
-    rc = open_doc(&e);
+    yamlw_init(&e, &b, head);
+    rc = yamlw_stream_start(&e);
+    rc = rc < 0 ? rc : yamlw_doc_start(&e);
     rc = rc < 0 ? rc : fn(&e, arg);
-    rc = rc < 0 ? rc : close_doc(&e);
+    rc = rc < 0 ? rc : yamlw_doc_end(&e);
+    rc = rc < 0 ? rc : yamlw_stream_end(&e);
     if (rc < 0)
-        error_set(err, ERR_INVALID, "cannot write the %s: %s", what,
-                  e.problem != NULL ? e.problem : "libyaml emitter error");
-    yaml_emitter_delete(&e);
-    if (rc < 0) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+        error_set(err, ERR_INVALID, "cannot write the %s: %s", what, yamlw_problem(&e));
+    return yamlw_finish(&e, &b, rc == 0);
 }
 
 static int emit_resources(yaml_emitter_t *e, const struct k8s_dp_config *c)
 {
     char num[16];
 
-    if (word(e, "resources") < 0 || open_seq(e) < 0)
+    if (word(e, "resources") < 0 || yamlw_seq_open(e, YAML_BLOCK_SEQUENCE_STYLE) < 0)
         return -1;
     for (size_t i = 0; i < c->n_resources; i++) {
         str_printf(num, sizeof(num), "%u", c->resources[i].replicas);
-        if (open_map(e) < 0 || word(e, "name") < 0 || string(e, c->resources[i].name) < 0 ||
-            pair(e, "replicas", num) < 0 || close_map(e) < 0)
+        if (yamlw_map_open(e) < 0 || word(e, "name") < 0 || string(e, c->resources[i].name) < 0 ||
+            pair(e, "replicas", num) < 0 || yamlw_map_close(e) < 0)
             return -1;
     }
-    return close_seq(e);
+    return yamlw_seq_close(e);
 }
 
 /* The config's document; c is normalized and checked. */
@@ -502,18 +398,20 @@ static int emit_config(yaml_emitter_t *e, const void *arg)
 {
     const struct k8s_dp_config *c = arg;
 
-    if (open_map(e) < 0 || pair(e, "version", "v1") < 0 || word(e, "flags") < 0 ||
-        open_map(e) < 0 || pair(e, "migStrategy", k8s_mig_strategy_name(c->mig_strategy)) < 0 ||
-        close_map(e) < 0)
+    if (yamlw_map_open(e) < 0 || pair(e, "version", "v1") < 0 || word(e, "flags") < 0 ||
+        yamlw_map_open(e) < 0 ||
+        pair(e, "migStrategy", k8s_mig_strategy_name(c->mig_strategy)) < 0 ||
+        yamlw_map_close(e) < 0)
         return -1;
     if (c->sharing != K8S_DP_SHARE_NONE &&
-        (word(e, "sharing") < 0 || open_map(e) < 0 ||
-         word(e, c->sharing == K8S_DP_SHARE_MPS ? "mps" : "timeSlicing") < 0 || open_map(e) < 0 ||
+        (word(e, "sharing") < 0 || yamlw_map_open(e) < 0 ||
+         word(e, c->sharing == K8S_DP_SHARE_MPS ? "mps" : "timeSlicing") < 0 ||
+         yamlw_map_open(e) < 0 ||
          pair(e, "renameByDefault", c->rename_by_default ? "true" : "false") < 0 ||
          pair(e, "failRequestsGreaterThanOne", c->fail_requests_gt_one ? "true" : "false") < 0 ||
-         emit_resources(e, c) < 0 || close_map(e) < 0 || close_map(e) < 0))
+         emit_resources(e, c) < 0 || yamlw_map_close(e) < 0 || yamlw_map_close(e) < 0))
         return -1;
-    return close_map(e);
+    return yamlw_map_close(e);
 }
 
 /* The checked, normalized copy of cfg in *c. */
@@ -540,24 +438,24 @@ static char *config_body(struct error *err, const struct k8s_dp_config *cfg)
 char *k8s_dp_yaml(struct error *err, const struct k8s_dp_config *cfg)
 {
     struct k8s_dp_config c;
-    struct out_buf head = {0};
+    struct yamlw_buf head = {0};
     char *s;
 
     if (prepare(err, cfg, &c) < 0)
         return NULL;
-    append(&head,
-           "# NVIDIA device-plugin config '%s', written by gpushare for k8s-device-plugin "
-           "v0.20.0.\n# A node uses it once labelled nvidia.com/device-plugin.config=%s.\n",
-           c.name, c.name);
+    yamlw_put(&head,
+              "# NVIDIA device-plugin config '%s', written by gpushare for k8s-device-plugin "
+              "v0.20.0.\n# A node uses it once labelled nvidia.com/device-plugin.config=%s.\n",
+              c.name, c.name);
     if (c.sharing == K8S_DP_SHARE_TIMESLICING && c.fail_requests_gt_one)
-        append(&head,
-               "# failRequestsGreaterThanOne is true, as the plugin README recommends: a "
-               "pod asking for 2\n# replicas gets two time slots, perhaps of one GPU, not two "
-               "GPUs.\n");
+        yamlw_put(&head,
+                  "# failRequestsGreaterThanOne is true, as the plugin README recommends: a "
+                  "pod asking for 2\n# replicas gets two time slots, perhaps of one GPU, not two "
+                  "GPUs.\n");
     if (c.sharing == K8S_DP_SHARE_MPS)
-        append(&head, "# MPS: the plugin needs mpsRoot; the Helm chart gives it from mps.root "
-                      "(default " K8S_DP_MPS_ROOT "),\n# which also places the MPS control "
-                      "daemon, so it is not set here.\n");
+        yamlw_put(&head, "# MPS: the plugin needs mpsRoot; the Helm chart gives it from mps.root "
+                         "(default " K8S_DP_MPS_ROOT "),\n# which also places the MPS control "
+                         "daemon, so it is not set here.\n");
     s = write_yaml(err, "device-plugin config", head.p, emit_config, &c);
     free(head.p);
     return s;
@@ -941,13 +839,13 @@ static int make_bodies(struct error *err, const struct k8s_dp_config *configs, s
 /* name: |\n  <file>, one per config: ConfigMap data and the chart's config.map alike. */
 static int emit_bodies(yaml_emitter_t *e, const struct bodies *b)
 {
-    if (open_map(e) < 0)
+    if (yamlw_map_open(e) < 0)
         return -1;
     for (size_t i = 0; i < b->n; i++)
         if (string(e, b->configs[i].name) < 0 ||
             scalar_styled(e, b->text[i], YAML_LITERAL_SCALAR_STYLE) < 0)
             return -1;
-    return close_map(e);
+    return yamlw_map_close(e);
 }
 
 struct configmap_args {
@@ -959,12 +857,13 @@ static int emit_configmap(yaml_emitter_t *e, const void *arg)
 {
     const struct configmap_args *a = arg;
 
-    if (open_map(e) < 0 || pair(e, "apiVersion", "v1") < 0 || pair(e, "kind", "ConfigMap") < 0 ||
-        word(e, "metadata") < 0 || open_map(e) < 0 || word(e, "name") < 0 ||
-        string(e, a->name) < 0 || word(e, "namespace") < 0 || string(e, a->namespace) < 0 ||
-        close_map(e) < 0 || word(e, "data") < 0 || emit_bodies(e, a->b) < 0)
+    if (yamlw_map_open(e) < 0 || pair(e, "apiVersion", "v1") < 0 ||
+        pair(e, "kind", "ConfigMap") < 0 || word(e, "metadata") < 0 || yamlw_map_open(e) < 0 ||
+        word(e, "name") < 0 || string(e, a->name) < 0 || word(e, "namespace") < 0 ||
+        string(e, a->namespace) < 0 || yamlw_map_close(e) < 0 || word(e, "data") < 0 ||
+        emit_bodies(e, a->b) < 0)
         return -1;
-    return close_map(e);
+    return yamlw_map_close(e);
 }
 
 char *k8s_dp_configmap(struct error *err, const char *name, const char *namespace,
@@ -999,14 +898,14 @@ static int emit_helm(yaml_emitter_t *e, const void *arg)
 {
     const struct helm_args *a = arg;
 
-    if (open_map(e) < 0 || word(e, "config") < 0 || open_map(e) < 0 || word(e, "map") < 0 ||
-        emit_bodies(e, a->b) < 0 || word(e, "default") < 0 || string(e, a->default_name) < 0 ||
-        close_map(e) < 0)
+    if (yamlw_map_open(e) < 0 || word(e, "config") < 0 || yamlw_map_open(e) < 0 ||
+        word(e, "map") < 0 || emit_bodies(e, a->b) < 0 || word(e, "default") < 0 ||
+        string(e, a->default_name) < 0 || yamlw_map_close(e) < 0)
         return -1;
-    if (a->mps && (word(e, "mps") < 0 || open_map(e) < 0 || word(e, "root") < 0 ||
-                   string(e, K8S_DP_MPS_ROOT) < 0 || close_map(e) < 0))
+    if (a->mps && (word(e, "mps") < 0 || yamlw_map_open(e) < 0 || word(e, "root") < 0 ||
+                   string(e, K8S_DP_MPS_ROOT) < 0 || yamlw_map_close(e) < 0))
         return -1;
-    return close_map(e);
+    return yamlw_map_close(e);
 }
 
 char *k8s_dp_helm_values(struct error *err, const struct k8s_dp_config *configs, size_t n,
@@ -1060,23 +959,23 @@ static int emit_operator(yaml_emitter_t *e, const void *arg)
 {
     const struct operator_args *a = arg;
 
-    if (open_map(e) < 0 || word(e, "devicePlugin") < 0 || open_map(e) < 0 ||
-        word(e, "config") < 0 || open_map(e) < 0 || word(e, "name") < 0 ||
+    if (yamlw_map_open(e) < 0 || word(e, "devicePlugin") < 0 || yamlw_map_open(e) < 0 ||
+        word(e, "config") < 0 || yamlw_map_open(e) < 0 || word(e, "name") < 0 ||
         string(e, a->configmap) < 0)
         return -1;
     if (a->default_name != NULL && (word(e, "default") < 0 || string(e, a->default_name) < 0))
         return -1;
-    if (close_map(e) < 0 || close_map(e) < 0)
+    if (yamlw_map_close(e) < 0 || yamlw_map_close(e) < 0)
         return -1;
     if (a->mig_configmap != NULL &&
-        (word(e, "migManager") < 0 || open_map(e) < 0 || word(e, "config") < 0 || open_map(e) < 0 ||
-         word(e, "name") < 0 || string(e, a->mig_configmap) < 0 || close_map(e) < 0 ||
-         close_map(e) < 0))
+        (word(e, "migManager") < 0 || yamlw_map_open(e) < 0 || word(e, "config") < 0 ||
+         yamlw_map_open(e) < 0 || word(e, "name") < 0 || string(e, a->mig_configmap) < 0 ||
+         yamlw_map_close(e) < 0 || yamlw_map_close(e) < 0))
         return -1;
-    if (word(e, "mig") < 0 || open_map(e) < 0 || pair(e, "strategy", a->strategy) < 0 ||
-        close_map(e) < 0)
+    if (word(e, "mig") < 0 || yamlw_map_open(e) < 0 || pair(e, "strategy", a->strategy) < 0 ||
+        yamlw_map_close(e) < 0)
         return -1;
-    return close_map(e);
+    return yamlw_map_close(e);
 }
 
 char *k8s_operator_values(struct error *err, const char *configmap_name, const char *default_name,
@@ -1109,35 +1008,35 @@ char *k8s_operator_values(struct error *err, const char *configmap_name, const c
 
 char *k8s_label_script(struct error *err, const char *config_name, const char *mig_config)
 {
-    struct out_buf b = {0};
+    struct yamlw_buf b = {0};
 
     // Label values only: [A-Za-z0-9._-], nothing the shell would read, so written bare.
     if (k8s_label_value_check(err, "config name", config_name) < 0 ||
         (mig_config != NULL &&
          k8s_label_value_check(err, "mig-parted config name", mig_config) < 0))
         return NULL;
-    append(&b,
-           "#!/usr/bin/env bash\n# Labels every node named as an argument to use the NVIDIA "
-           "device-plugin config\n# '%s'",
-           config_name);
+    yamlw_put(&b,
+              "#!/usr/bin/env bash\n# Labels every node named as an argument to use the NVIDIA "
+              "device-plugin config\n# '%s'",
+              config_name);
     if (mig_config != NULL)
-        append(&b, " and the mig-parted config '%s'", mig_config);
-    append(&b, ". The plugin's config-manager reloads the plugin");
+        yamlw_put(&b, " and the mig-parted config '%s'", mig_config);
+    yamlw_put(&b, ". The plugin's config-manager reloads the plugin");
     if (mig_config != NULL)
-        append(&b, ";\n# mig-manager repartitions the GPUs first, pausing the node's GPU pods "
-                   "(watch the label\n# nvidia.com/mig.config.state)");
-    append(&b,
-           ".\n# Written by gpushare, which never runs it. Usage: %s.sh NODE...\n"
-           "set -euo pipefail\n\n"
-           "if [[ $# -eq 0 ]]; then\n"
-           "    echo \"usage: $0 NODE...\" >&2\n"
-           "    exit 2\n"
-           "fi\n"
-           "for NODE in \"$@\"; do\n"
-           "    kubectl label node \"$NODE\" nvidia.com/device-plugin.config=%s",
-           config_name, config_name);
+        yamlw_put(&b, ";\n# mig-manager repartitions the GPUs first, pausing the node's GPU pods "
+                      "(watch the label\n# nvidia.com/mig.config.state)");
+    yamlw_put(&b,
+              ".\n# Written by gpushare, which never runs it. Usage: %s.sh NODE...\n"
+              "set -euo pipefail\n\n"
+              "if [[ $# -eq 0 ]]; then\n"
+              "    echo \"usage: $0 NODE...\" >&2\n"
+              "    exit 2\n"
+              "fi\n"
+              "for NODE in \"$@\"; do\n"
+              "    kubectl label node \"$NODE\" nvidia.com/device-plugin.config=%s",
+              config_name, config_name);
     if (mig_config != NULL)
-        append(&b, " \\\n        nvidia.com/mig.config=%s", mig_config);
-    append(&b, " --overwrite\ndone\n");
+        yamlw_put(&b, " \\\n        nvidia.com/mig.config=%s", mig_config);
+    yamlw_put(&b, " --overwrite\ndone\n");
     return b.p;
 }

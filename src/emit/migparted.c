@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "core/str.h"
+#include "emit/yamlw.h"
 #include "mig/profile.h"
 
 /* Instances of each profile of the layout, in catalog order. */
@@ -62,76 +63,13 @@ int migparted_check_name(struct error *err, const char *name)
     return 0;
 }
 
-/* Output of the emitter, grown as it writes. */
-struct out_buf {
-    char *p;
-    size_t len, cap;
-};
-
-static int on_write(void *data, unsigned char *bytes, size_t size)
-{
-    struct out_buf *b = data;
-
-    if (b->len + size + 1 > b->cap) {
-        b->cap = (b->len + size + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL)
-            abort();
-    }
-    memcpy(b->p + b->len, bytes, size);
-    b->len += size;
-    b->p[b->len] = '\0';
-    return 1;
-}
-
-static int emit(yaml_emitter_t *e, yaml_event_t *ev)
-{
-    return yaml_emitter_emit(e, ev) ? 0 : -1;
-}
-
 /* A scalar; quoted where a YAML 1.1 reader would take it for a number (0x233010DE). Untagged,
  * so quoted_implicit must be set for the quoted style: with both implicit flags clear libyaml
  * refuses the event ("neither tag nor implicit flags are specified"). */
 static int scalar(yaml_emitter_t *e, const char *v, bool quoted)
 {
-    yaml_event_t ev;
-
-    yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quoted, 1,
-                                 quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                        : YAML_PLAIN_SCALAR_STYLE);
-    return emit(e, &ev);
-}
-
-static int open_map(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
-    return emit(e, &ev);
-}
-
-static int close_map(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_mapping_end_event_initialize(&ev);
-    return emit(e, &ev);
-}
-
-static int open_seq(yaml_emitter_t *e, yaml_sequence_style_t style)
-{
-    yaml_event_t ev;
-
-    yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, style);
-    return emit(e, &ev);
-}
-
-static int close_seq(yaml_emitter_t *e)
-{
-    yaml_event_t ev;
-
-    yaml_sequence_end_event_initialize(&ev);
-    return emit(e, &ev);
+    return yamlw_scalar(e, v, quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE,
+                        !quoted, true);
 }
 
 /* device-filter: every PCI device ID of the model; a string for one, a list for several. */
@@ -147,7 +85,7 @@ static int emit_filter(yaml_emitter_t *e, const char *ids)
         return 0;
     rc = scalar(e, "device-filter", false);
     if (rc == 0 && n > 1)
-        rc = open_seq(e, YAML_FLOW_SEQUENCE_STYLE);
+        rc = yamlw_seq_open(e, YAML_FLOW_SEQUENCE_STYLE);
     for (const char *p = ids; rc == 0 && *p != '\0';) {
         size_t k = strcspn(p, "|");
 
@@ -155,7 +93,7 @@ static int emit_filter(yaml_emitter_t *e, const char *ids)
         rc = scalar(e, id, true);
         p += k + (p[k] == '|');
     }
-    return rc == 0 && n > 1 ? close_seq(e) : rc;
+    return rc == 0 && n > 1 ? yamlw_seq_close(e) : rc;
 }
 
 static int emit_devices(yaml_emitter_t *e, const struct mig_layout *l)
@@ -165,7 +103,7 @@ static int emit_devices(yaml_emitter_t *e, const struct mig_layout *l)
     int rc = scalar(e, "mig-devices", false);
 
     count_profiles(l, counts);
-    rc = rc < 0 ? rc : open_map(e);
+    rc = rc < 0 ? rc : yamlw_map_open(e);
     for (unsigned k = 0; rc == 0 && k < l->gpu->n_profiles; k++) {
         if (counts[k] == 0)
             continue;
@@ -173,7 +111,7 @@ static int emit_devices(yaml_emitter_t *e, const struct mig_layout *l)
         rc = scalar(e, l->gpu->profiles[k].name, false);
         rc = rc < 0 ? rc : scalar(e, num, false);
     }
-    return rc < 0 ? rc : close_map(e);
+    return rc < 0 ? rc : yamlw_map_close(e);
 }
 
 /* Would a YAML 1.1 reader (go-yaml v2, under mig-parted's sigs.k8s.io/yaml) resolve this
@@ -199,64 +137,47 @@ static bool yaml11_not_string(const char *s)
 
 static int emit_entry(yaml_emitter_t *e, const struct mig_layout *l)
 {
-    if (open_seq(e, YAML_BLOCK_SEQUENCE_STYLE) < 0 || open_map(e) < 0 ||
+    if (yamlw_seq_open(e, YAML_BLOCK_SEQUENCE_STYLE) < 0 || yamlw_map_open(e) < 0 ||
         emit_filter(e, l->gpu->device_filter) < 0 || scalar(e, "devices", false) < 0 ||
         scalar(e, "all", false) < 0 || scalar(e, "mig-enabled", false) < 0 ||
-        scalar(e, "true", false) < 0 || emit_devices(e, l) < 0 || close_map(e) < 0)
+        scalar(e, "true", false) < 0 || emit_devices(e, l) < 0 || yamlw_map_close(e) < 0)
         return -1;
-    return close_seq(e);
+    return yamlw_seq_close(e);
 }
 
 static int emit_doc(yaml_emitter_t *e, const struct mig_layout *l, const char *name)
 {
-    yaml_event_t ev;
-
-    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-    if (emit(e, &ev) < 0)
+    if (yamlw_stream_start(e) < 0 || yamlw_doc_start(e) < 0 || yamlw_map_open(e) < 0 ||
+        scalar(e, "version", false) < 0 || scalar(e, "v1", false) < 0 ||
+        scalar(e, "mig-configs", false) < 0 || yamlw_map_open(e) < 0 ||
+        scalar(e, name, yaml11_not_string(name)) < 0 || emit_entry(e, l) < 0 ||
+        yamlw_map_close(e) < 0 || yamlw_map_close(e) < 0)
         return -1;
-    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-    if (emit(e, &ev) < 0 || open_map(e) < 0 || scalar(e, "version", false) < 0 ||
-        scalar(e, "v1", false) < 0 || scalar(e, "mig-configs", false) < 0 || open_map(e) < 0 ||
-        scalar(e, name, yaml11_not_string(name)) < 0 || emit_entry(e, l) < 0 || close_map(e) < 0 ||
-        close_map(e) < 0)
+    if (yamlw_doc_end(e) < 0)
         return -1;
-    yaml_document_end_event_initialize(&ev, 1);
-    if (emit(e, &ev) < 0)
-        return -1;
-    yaml_stream_end_event_initialize(&ev);
-    return emit(e, &ev);
+    return yamlw_stream_end(e);
 }
 
 char *migparted_yaml(struct error *err, const struct mig_layout *l, const char *name)
 {
     yaml_emitter_t e;
-    struct out_buf b = {0};
+    struct yamlw_buf b = {0};
     char head[512]; /* the name twice (MIGPARTED_NAME_MAX) and the model: about 330 */
     int rc;
 
     if (migparted_check_name(err, name) < 0)
         return NULL;
-    if (!yaml_emitter_initialize(&e))
-        abort();
-    yaml_emitter_set_output(&e, on_write, &b);
-    yaml_emitter_set_unicode(&e, 1);
     /* A comment is not an event: it goes before the stream. */
     str_printf(head, sizeof(head),
                "# mig-parted config for %s, written by gpushare. Apply with\n"
                "#   nvidia-mig-parted apply -f FILE -c %s\n"
                "# or label a node nvidia.com/mig.config=%s for the GPU Operator's mig-manager.\n",
                l->gpu->model, name, name);
-    on_write(&b, (unsigned char *)head, strlen(head));
+    yamlw_init(&e, &b, head);
     rc = emit_doc(&e, l, name);
     if (rc < 0)
-        error_set(err, ERR_INVALID, "cannot write the mig-parted config: %s",
-                  e.problem != NULL ? e.problem : "libyaml emitter error");
-    yaml_emitter_delete(&e);
-    if (rc < 0) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+        error_set(err, ERR_INVALID, "cannot write the mig-parted config: %s", yamlw_problem(&e));
+    return yamlw_finish(&e, &b, rc == 0);
 }
 
 /* Reading it back: the document API, each node checked against mig-parted's rules. */
@@ -522,22 +443,9 @@ int migparted_parse(struct error *err, const char *buf, size_t len, const char *
     return rc;
 }
 
-static void append(struct out_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void append(struct out_buf *b, const char *fmt, ...)
-{
-    char line[512];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    on_write(b, (unsigned char *)line, strlen(line));
-}
-
 char *migparted_script(const struct mig_layout *l, const char *name)
 {
-    struct out_buf b = {0};
+    struct yamlw_buf b = {0};
     char words[256];
     size_t order[MIG_MAX_INSTANCES];
 
@@ -551,38 +459,38 @@ char *migparted_script(const struct mig_layout *l, const char *name)
         order[j] = i;
     }
     mig_layout_name(l, words, sizeof(words));
-    append(&b,
-           "#!/usr/bin/env bash\n# MIG layout '%s' for %s: %s. Written by gpushare, which "
-           "never runs it.\n",
-           name, l->gpu->model, words);
-    append(&b,
-           "# Run as root on an idle GPU whose MIG mode is enabled ('nvidia-smi -i GPU -mig "
-           "1', then a\n# GPU reset); usage: %s.sh [GPU index, default 0].\n",
-           name);
-    append(&b, "# The placement gpushare found, in memory slices:");
+    yamlw_put(&b,
+              "#!/usr/bin/env bash\n# MIG layout '%s' for %s: %s. Written by gpushare, which "
+              "never runs it.\n",
+              name, l->gpu->model, words);
+    yamlw_put(&b,
+              "# Run as root on an idle GPU whose MIG mode is enabled ('nvidia-smi -i GPU -mig "
+              "1', then a\n# GPU reset); usage: %s.sh [GPU index, default 0].\n",
+              name);
+    yamlw_put(&b, "# The placement gpushare found, in memory slices:");
     for (size_t i = 0; i < l->n; i++) {
         const struct mig_profile_spec *p = &l->gpu->profiles[l->prof[order[i]]];
         unsigned first = l->start[order[i]], last = first + p->placements[0].size - 1;
 
-        append(&b, i == 0 ? " %s %u" : ", %s %u", p->name, first);
+        yamlw_put(&b, i == 0 ? " %s %u" : ", %s %u", p->name, first);
         if (last > first)
-            append(&b, "-%u", last);
+            yamlw_put(&b, "-%u", last);
     }
-    append(&b, ".\n# Instances are created in that order, so a driver that takes the first free "
-               "placement puts\n# each where gpushare placed it. mig-parted searches for a "
-               "placement itself.\nset -euo pipefail\ngpu=${1:-0}\nnvidia-smi mig -i \"$gpu\" "
-               "-cgi ");
+    yamlw_put(&b, ".\n# Instances are created in that order, so a driver that takes the first free "
+                  "placement puts\n# each where gpushare placed it. mig-parted searches for a "
+                  "placement itself.\nset -euo pipefail\ngpu=${1:-0}\nnvidia-smi mig -i \"$gpu\" "
+                  "-cgi ");
     /* nvidia-smi takes a profile's ID or its name; the name where no source gives the ID. */
     for (size_t i = 0; i < l->n; i++) {
         const struct mig_profile_spec *p = &l->gpu->profiles[l->prof[order[i]]];
 
         if (i > 0)
-            append(&b, ",");
+            yamlw_put(&b, ",");
         if (p->id != MIG_ID_UNKNOWN)
-            append(&b, "%u", p->id);
+            yamlw_put(&b, "%u", p->id);
         else
-            append(&b, "%s", p->name);
+            yamlw_put(&b, "%s", p->name);
     }
-    append(&b, " -C\nnvidia-smi mig -i \"$gpu\" -lgi\n");
+    yamlw_put(&b, " -C\nnvidia-smi mig -i \"$gpu\" -lgi\n");
     return b.p;
 }
