@@ -558,10 +558,9 @@ static void check_job_common(yaml_document_t *d, const char *name, const char *p
     assert_non_null(val(d, "spec", "activeDeadlineSeconds", NULL));
     assert_non_null(val(d, "spec", "backoffLimit", NULL));
     want_str(val(d, "spec", "template", "spec", "restartPolicy", NULL), "Never", "restartPolicy");
-    want_str(val(d, "spec", "template", "spec", "nodeSelector", "nvidia.com/gpu.present", NULL),
-             "true", "gpu.present");
-    want_quoted(at(d, "spec", "template", "spec", "nodeSelector", "nvidia.com/gpu.present", NULL),
-                "gpu.present");
+    /* No nodeSelector: the GPU request keeps the pods on GPU nodes without relying on a label
+     * only the GPU Operator sets. */
+    assert_null(at(d, "spec", "template", "spec", "nodeSelector", NULL));
     /* Anti-affinity against the Job's own pods, whose template carries the label. */
     term = at(d, "spec", "template", "spec", "affinity", "podAntiAffinity",
               "requiredDuringSchedulingIgnoredDuringExecution", NULL);

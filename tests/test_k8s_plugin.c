@@ -733,7 +733,9 @@ static void test_helm_values(void **state)
     assert_string_equal(scalar_text(at(&l, "mps", "root", NULL), "mps.root"), K8S_DP_MPS_ROOT);
     // No legacy value that would override the files.
     assert_null(at(&l, "migStrategy", NULL));
-    assert_int_equal(map_size(yaml_document_get_root_node(&l.doc)), 2);
+    // GPU Feature Discovery on: the MPS daemon's DaemonSet and the examples select its labels.
+    assert_string_equal(scalar_text(at(&l, "gfd", "enabled", NULL), "gfd.enabled"), "true");
+    assert_int_equal(map_size(yaml_document_get_root_node(&l.doc)), 3);
     yaml_document_delete(&l.doc);
     free(y);
 

@@ -267,7 +267,14 @@ static int mig_side(struct error *err, const struct k8s_cli *c, struct k8s_mig *
                              c->mig_layout);
     if (m->profile[0] == '\0')
         str_printf(m->profile, sizeof(m->profile), "%s", g->profiles[m->layout.prof[0]].name);
-    return 0;
+    /* The example must ask for what the nodes will advertise. */
+    for (size_t i = 0; i < m->layout.n; i++)
+        if (strcmp(g->profiles[m->layout.prof[i]].name, m->profile) == 0)
+            return 0;
+    return error_set(err, ERR_USAGE,
+                     "--profile %.31s is not in the layout '%.60s': no node would advertise "
+                     "nvidia.com/mig-%.31s",
+                     m->profile, c->mig_layout, m->profile);
 }
 
 /* Adds nvidia.com/mig-PROFILE unless it is there already. */
@@ -416,6 +423,10 @@ static int mode_files(struct error *err, const struct k8s_cli *c, struct k8s_out
     if (c->mode != K8S_SHARE_MIG_SINGLE && c->mode != K8S_SHARE_MIG_MIXED && c->mig_layout)
         return error_set(err, ERR_USAGE, "--mig-layout is for the MIG modes");
     plugin_config(c, &m, &cfg);
+    if (c->rename && cfg.sharing == K8S_DP_SHARE_NONE)
+        return error_set(err, ERR_USAGE,
+                         "--rename renames shared resources: add --replicas N to share the MIG "
+                         "devices");
     if (k8s_dp_check(err, &cfg) < 0 || read_back(err, &cfg) < 0)
         return -1;
     str_printf(names->config, sizeof(names->config), "%s", cfg.name);

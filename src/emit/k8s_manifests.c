@@ -542,6 +542,11 @@ char *k8s_example_deployment(struct error *err, const struct k8s_example_opts *o
        "example for the sharing mode; it runs nvidia-smi -L, then sleeps: kubectl logs shows "
        "the device each replica got");
     kv(&y, "gpushare.io/isolation", isolation_note[o->mode]);
+    /* MIG devices time-sliced on top share their instance: its memory and faults too. */
+    if (o->mode >= K8S_SHARE_MIG_SINGLE && o->gpu_replicas >= 2)
+        kv(&y, "gpushare.io/mig-time-slicing",
+           "these MIG devices are also time-sliced (replicas per instance in the device-plugin "
+           "config): pods on one instance share its memory and its faults, and take turns");
     if (o->mode == K8S_SHARE_MPS)
         kv(&y, "gpushare.io/mps-limits",
            "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT apply per "
@@ -762,9 +767,8 @@ static void fleet_pod_spec(struct yw *y, const struct k8s_fleet_opts *o, const s
 {
     kmap(y, "spec");
     kv(y, "restartPolicy", "Never");
-    kmap(y, "nodeSelector");
-    kv(y, "nvidia.com/gpu.present", "true"); /* GFD */
-    map_close(y);
+    /* No nodeSelector: the nvidia.com/gpu request already keeps pods on GPU nodes, and
+     * nvidia.com/gpu.present is set by the GPU Operator, not by every installation. */
     kmap(y, "affinity");
     if (o->node_names != NULL) {
         kmap(y, "nodeAffinity");
@@ -1064,7 +1068,11 @@ static unsigned apply_steps(struct yamlw_buf *b, const struct k8s_readme_opts *o
         switch (kind) {
         case K8S_FILE_PLUGIN_CONFIGMAP:
         case K8S_FILE_MIG_CONFIGMAP:
-            yamlw_put(b, "%u. `kubectl apply -f %s` (its namespace is in the file).\n", ++n, f);
+            /* On a fresh cluster the namespace does not exist before a chart creates it. */
+            yamlw_put(b,
+                      "%u. `kubectl apply -f %s` (its namespace is in the file; create it first "
+                      "if no chart has yet: `kubectl create namespace NAMESPACE`).\n",
+                      ++n, f);
             break;
         case K8S_FILE_HELM_VALUES:
             yamlw_put(

@@ -138,7 +138,7 @@ struct k8s_fleet_opts {
  * node names), restartPolicy Never, backoffLimitPerIndex `retries` (one node's failure does not
  * stop the others), ttlSecondsAfterFinished and activeDeadlineSeconds. Each pod runs
  * `gpushare -q bench MODE --json ARGS...` (the results document on stdout), requests
- * nvidia.com/gpu: gpus_per_pod, selects nvidia.com/gpu.present=true (GFD) and keeps one pod per
+ * nvidia.com/gpu: gpus_per_pod (which keeps it on GPU nodes), and keeps one pod per
  * node with a required podAntiAffinity on kubernetes.io/hostname against the Job's own pods; a
  * node list adds a required nodeAffinity on kubernetes.io/hostname In [names]. Node names are
  * label values and DNS subdomains, each at most once.

@@ -905,6 +905,12 @@ static int emit_helm(yaml_emitter_t *e, const void *arg)
     if (a->mps && (word(e, "mps") < 0 || yamlw_map_open(e) < 0 || word(e, "root") < 0 ||
                    string(e, K8S_DP_MPS_ROOT) < 0 || yamlw_map_close(e) < 0))
         return -1;
+    /* GPU Feature Discovery is off in the chart by default, yet it sets the labels the MPS
+     * control daemon's DaemonSet (nvidia.com/mps.capable) and the examples' nodeSelectors
+     * (nvidia.com/gpu.sharing-strategy, nvidia.com/mig.strategy) need (facts 1.4, 1.5). */
+    if (word(e, "gfd") < 0 || yamlw_map_open(e) < 0 || word(e, "enabled") < 0 ||
+        word(e, "true") < 0 || yamlw_map_close(e) < 0)
+        return -1;
     return yamlw_map_close(e);
 }
 

@@ -136,6 +136,7 @@ static json_t *node_json(const struct node *nd)
 /* The figures of one (test, metric) across the GPUs of one model. */
 struct group {
     const char *test_id, *metric, *unit, *better; /* borrowed from the first node's document */
+    const json_t *params; /* the test's parameters: figures measured otherwise are no peers */
     size_t n;
     size_t *node;   /* indices into the sorted nodes */
     double *median; /* each node's summary.median */
@@ -175,10 +176,12 @@ static struct group *group_of(struct group **g, size_t *n, const json_t *test)
         .metric = str_or_null(m, "name"),
         .unit = str_or_null(m, "unit"),
         .better = str_or_null(m, "better"),
+        .params = json_object_get(test, "params"),
     };
 
     for (size_t i = 0; i < *n; i++)
-        if (group_cmp(&(*g)[i], &key) == 0)
+        if (group_cmp(&(*g)[i], &key) == 0 &&
+            ((*g)[i].params == NULL ? key.params == NULL : json_equal((*g)[i].params, key.params)))
             return &(*g)[i];
     *g = realloc(*g, (*n + 1) * sizeof(**g));
     if (*g == NULL)
