@@ -53,6 +53,26 @@ no_mps_left() {
     fi
 }
 
+# interrupt SECONDS NAME ARGS...: runs gpushare ARGS with -o $out/NAME.json, sends SIGINT
+# after SECONDS and expects exit 130 (workers stopped, the document written).
+interrupt() {
+    local after=$1 name=$2 pid rc=0
+    shift 2
+    "$bin" "$@" -o "$out/$name.json" >"$out/$name.txt" 2>&1 &
+    pid=$!
+    sleep "$after"
+    kill -INT "$pid"
+    wait "$pid" || rc=$?
+    sleep 1
+    if [ "$rc" -eq 130 ]; then
+        echo "ok   interrupted gpushare $1 $2 exited 130"
+    else
+        echo "gpu-test: interrupted gpushare $1 $2 exited $rc, expected 130" >&2
+        status=1
+    fi
+    tail -n 3 "$out/$name.txt"
+}
+
 echo "== environment"
 nvidia-smi --query-gpu=name,driver_version,pci.bus_id,compute_mode,mig.mode.current \
     --format=csv,noheader || true
@@ -87,21 +107,7 @@ if [ "$what" = all ] || [ "$what" = timeslice ]; then
     leftovers "the repeat"
 
     echo "== SIGINT in the middle of bench timeslice"
-    "$bin" bench timeslice --only contention --sizes 4096 -o "$out/interrupted.json" \
-        >"$out/interrupted.txt" 2>&1 &
-    pid=$!
-    sleep 8
-    kill -INT "$pid"
-    rc=0
-    wait "$pid" || rc=$?
-    sleep 1
-    if [ "$rc" -eq 130 ]; then
-        echo "ok   interrupted run exited 130"
-    else
-        echo "gpu-test: interrupted run exited $rc, expected 130" >&2
-        status=1
-    fi
-    tail -n 3 "$out/interrupted.txt"
+    interrupt 8 interrupted bench timeslice --only contention --sizes 4096
     leftovers "SIGINT"
 fi
 if [ "$what" = all ] || [ "$what" = mig ]; then
@@ -196,21 +202,7 @@ if [ "$mps" = 1 ]; then
 fi
 if [ "$lifecycle" = 1 ]; then
     echo "== SIGINT in the middle of bench mps (under the daemon)"
-    "$bin" bench mps --only threads -o "$out/mps-interrupted.json" \
-        >"$out/mps-interrupted.txt" 2>&1 &
-    pid=$!
-    sleep 10
-    kill -INT "$pid"
-    rc=0
-    wait "$pid" || rc=$?
-    sleep 1
-    if [ "$rc" -eq 130 ]; then
-        echo "ok   interrupted bench mps exited 130"
-    else
-        echo "gpu-test: interrupted bench mps exited $rc, expected 130" >&2
-        status=1
-    fi
-    tail -n 3 "$out/mps-interrupted.txt"
+    interrupt 10 mps-interrupted bench mps --only threads
     leftovers "SIGINT in bench mps"
     no_mps_left "SIGINT in bench mps"
 fi
