@@ -10,4 +10,16 @@
 /* snprintf that always NUL-terminates (size > 0) and truncates silently. */
 void str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A growing string: NUL-terminated once anything is appended, p NULL before that; the owner
+ * frees p. Appending aborts when out of memory, like results_must. */
+struct strbuf {
+    char *p;
+    size_t len, cap;
+};
+
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);
+/* Appends printf-style text of any length. */
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

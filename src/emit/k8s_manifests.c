@@ -185,7 +185,7 @@ int k8s_share_resource(struct error *err, enum k8s_share mode, bool renamed,
  * checks once at the end. The events are emit/yamlw.h's. */
 struct yw {
     yaml_emitter_t e;
-    struct yamlw_buf b;
+    struct strbuf b;
     bool failed;
 };
 
@@ -901,11 +901,11 @@ char *k8s_fleet_job(struct error *err, const struct k8s_fleet_opts *o)
 char *k8s_fleet_dockerfile(struct error *err, const struct k8s_fleet_opts *o)
 {
     const char *archs = o->cuda_archs != NULL ? o->cuda_archs : K8S_DEFAULT_CUDA_ARCHS;
-    struct yamlw_buf b = {0};
+    struct strbuf b = {0};
 
     if (check_archs(err, archs) < 0)
         return NULL;
-    yamlw_put(
+    strbuf_printf(
         &b, "# syntax=docker/dockerfile:1\n"
             "# The gpushare image the fleet Job runs, written by gpushare. From the repository "
             "root:\n"
@@ -919,31 +919,32 @@ char *k8s_fleet_dockerfile(struct error *err, const struct k8s_fleet_opts *o)
             "# -l:libjansson.a -l:libyaml.a), the CUDA runtime statically too, so the binary "
             "needs only\n"
             "# libc, libstdc++, the driver's libnvidia-ml and cuBLASLt at run time.\n\n");
-    yamlw_put(&b, "FROM %s AS build\n", K8S_BUILD_IMAGE);
-    yamlw_put(&b,
-              "# g++ brings libstdc++ for the link (-lstdc++) and is nvcc's host compiler.\n"
-              "RUN apt-get update \\\n"
-              " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
-              "      make gcc g++ libc6-dev libjansson-dev libyaml-dev \\\n"
-              " && rm -rf /var/lib/apt/lists/*\n"
-              "WORKDIR /src\n"
-              "COPY Makefile ./\n"
-              "COPY src/ src/\n"
-              "# No .git in the context: the commit comes in as an argument and goes into every "
-              "results document.\n"
-              "ARG GIT_COMMIT=unknown\n");
-    yamlw_put(
+    strbuf_printf(&b, "FROM %s AS build\n", K8S_BUILD_IMAGE);
+    strbuf_printf(
+        &b, "# g++ brings libstdc++ for the link (-lstdc++) and is nvcc's host compiler.\n"
+            "RUN apt-get update \\\n"
+            " && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\\n"
+            "      make gcc g++ libc6-dev libjansson-dev libyaml-dev \\\n"
+            " && rm -rf /var/lib/apt/lists/*\n"
+            "WORKDIR /src\n"
+            "COPY Makefile ./\n"
+            "COPY src/ src/\n"
+            "# No .git in the context: the commit comes in as an argument and goes into every "
+            "results document.\n"
+            "ARG GIT_COMMIT=unknown\n");
+    strbuf_printf(
         &b,
         "RUN make build/gpushare CUDA_ARCHS=\"%s\" GIT_COMMIT=\"$GIT_COMMIT\" GIT_DIRTY=0 \\\n"
         " && ./build/gpushare --version\n\n",
         archs);
-    yamlw_put(&b, "# The runtime image has cuBLASLt, which gpushare loads with dlopen; the NVIDIA "
+    strbuf_printf(&b,
+                  "# The runtime image has cuBLASLt, which gpushare loads with dlopen; the NVIDIA "
                   "container\n"
                   "# toolkit adds the driver's libraries and nvidia-smi.\n");
-    yamlw_put(&b, "FROM %s\n", K8S_RUNTIME_IMAGE);
-    yamlw_put(&b, "COPY --from=build /src/build/gpushare /usr/local/bin/gpushare\n"
-                  "ENTRYPOINT [\"gpushare\"]\n"
-                  "CMD [\"-q\", \"bench\", \"streams\", \"--json\"]\n");
+    strbuf_printf(&b, "FROM %s\n", K8S_RUNTIME_IMAGE);
+    strbuf_printf(&b, "COPY --from=build /src/build/gpushare /usr/local/bin/gpushare\n"
+                      "ENTRYPOINT [\"gpushare\"]\n"
+                      "CMD [\"-q\", \"bench\", \"streams\", \"--json\"]\n");
     return b.p;
 }
 
@@ -1055,7 +1056,7 @@ static const struct k8s_readme_file *file_of(const struct k8s_readme_opts *o,
 }
 
 /* Step n of the order of application for every file of this kind. */
-static unsigned apply_steps(struct yamlw_buf *b, const struct k8s_readme_opts *o, unsigned n,
+static unsigned apply_steps(struct strbuf *b, const struct k8s_readme_opts *o, unsigned n,
                             enum k8s_file_kind kind, const char *ns)
 {
     bool mig = o->mode == K8S_SHARE_MIG_SINGLE || o->mode == K8S_SHARE_MIG_MIXED;
@@ -1069,43 +1070,45 @@ static unsigned apply_steps(struct yamlw_buf *b, const struct k8s_readme_opts *o
         case K8S_FILE_PLUGIN_CONFIGMAP:
         case K8S_FILE_MIG_CONFIGMAP:
             /* On a fresh cluster the namespace does not exist before a chart creates it. */
-            yamlw_put(b,
-                      "%u. `kubectl apply -f %s` (its namespace is in the file; create it first "
-                      "if no chart has yet: `kubectl create namespace NAMESPACE`).\n",
-                      ++n, f);
+            strbuf_printf(
+                b,
+                "%u. `kubectl apply -f %s` (its namespace is in the file; create it first "
+                "if no chart has yet: `kubectl create namespace NAMESPACE`).\n",
+                ++n, f);
             break;
         case K8S_FILE_HELM_VALUES:
-            yamlw_put(
+            strbuf_printf(
                 b,
                 "%u. Either the device plugin chart: `helm upgrade -i nvdp nvdp/nvidia-device-"
                 "plugin -n nvidia-device-plugin --create-namespace -f %s`.\n",
                 ++n, f);
             break;
         case K8S_FILE_OPERATOR_VALUES:
-            yamlw_put(b,
-                      "%u. Or, where the GPU Operator manages the plugin: `helm upgrade -i "
-                      "gpu-operator nvidia/gpu-operator -n gpu-operator --create-namespace -f %s` "
-                      "(use one of the two charts, not both).\n",
-                      ++n, f);
+            strbuf_printf(
+                b,
+                "%u. Or, where the GPU Operator manages the plugin: `helm upgrade -i "
+                "gpu-operator nvidia/gpu-operator -n gpu-operator --create-namespace -f %s` "
+                "(use one of the two charts, not both).\n",
+                ++n, f);
             break;
         case K8S_FILE_NODE_LABELS:
             /* Facts 1.6: the plugin's config-manager reloads on the label; facts 2.1:
              * mig-manager applies the named config and reports nvidia.com/mig.config.state. */
-            yamlw_put(
+            strbuf_printf(
                 b,
                 "%u. Label the nodes: review and run `%s`. nvidia.com/device-plugin.config=%s "
                 "selects the device plugin config",
                 ++n, f, o->config_name != NULL ? o->config_name : "<config>");
             if (mig || o->mig_config != NULL)
-                yamlw_put(
+                strbuf_printf(
                     b,
                     "; nvidia.com/mig.config=%s makes mig-manager repartition the GPUs, which "
                     "must be idle (watch nvidia.com/mig.config.state reach success)",
                     o->mig_config != NULL ? o->mig_config : "<config>");
-            yamlw_put(b, ".\n");
+            strbuf_printf(b, ".\n");
             break;
         case K8S_FILE_EXAMPLE:
-            yamlw_put(
+            strbuf_printf(
                 b,
                 "%u. Once GPU Feature Discovery has relabelled the nodes (`kubectl get nodes -L "
                 "nvidia.com/gpu.sharing-strategy -L nvidia.com/mig.strategy`): `kubectl apply "
@@ -1120,30 +1123,31 @@ static unsigned apply_steps(struct yamlw_buf *b, const struct k8s_readme_opts *o
     return n;
 }
 
-static void isolation_section(struct yamlw_buf *b, enum k8s_share mode)
+static void isolation_section(struct strbuf *b, enum k8s_share mode)
 {
-    yamlw_put(b, "\n## What each mode isolates\n\n");
-    yamlw_put(b, "This directory deploys **%s**.\n\n", k8s_share_name(mode));
-    yamlw_put(b, "- **timeslice** (device plugin `sharing.timeSlicing`): the GPU's processes take "
-                 "turns. It isolates neither memory nor faults: \"each workload has access to the "
-                 "GPU memory and runs in the same fault-domain\" (k8s-device-plugin README). One "
-                 "pod can take all the memory, and one fault can end the others; a pod's latency "
-                 "depends on what else runs.\n");
-    yamlw_put(b,
-              "- **mps** (device plugin `sharing.mps`): processes run at once under one MPS "
-              "daemon, which the plugin starts with equal fractions: each client is limited to "
-              "1/replicas of the GPU memory and 100/replicas percent of the threads (SMs). These "
-              "limits apply per CUDA client, not per pod: a pod that starts several CUDA "
-              "processes gets that share for each of them, and a pod cannot get a larger share "
-              "(CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT in a pod "
-              "can only lower it). It does not isolate faults: a fatal GPU fault is reported to "
-              "every client on the GPU. Not available on MIG devices.\n");
-    yamlw_put(b,
-              "- **mig-single** and **mig-mixed** (MIG, mig-manager): each pod gets a MIG "
-              "instance. MIG isolates memory, SMs and faults per instance (and L2 and DRAM "
-              "bandwidth with them); it does not share inside an instance unless time-slicing is "
-              "added on top. Sizes are fixed by the profiles, and changing the layout needs idle "
-              "GPUs.\n");
+    strbuf_printf(b, "\n## What each mode isolates\n\n");
+    strbuf_printf(b, "This directory deploys **%s**.\n\n", k8s_share_name(mode));
+    strbuf_printf(b,
+                  "- **timeslice** (device plugin `sharing.timeSlicing`): the GPU's processes take "
+                  "turns. It isolates neither memory nor faults: \"each workload has access to the "
+                  "GPU memory and runs in the same fault-domain\" (k8s-device-plugin README). One "
+                  "pod can take all the memory, and one fault can end the others; a pod's latency "
+                  "depends on what else runs.\n");
+    strbuf_printf(
+        b, "- **mps** (device plugin `sharing.mps`): processes run at once under one MPS "
+           "daemon, which the plugin starts with equal fractions: each client is limited to "
+           "1/replicas of the GPU memory and 100/replicas percent of the threads (SMs). These "
+           "limits apply per CUDA client, not per pod: a pod that starts several CUDA "
+           "processes gets that share for each of them, and a pod cannot get a larger share "
+           "(CUDA_MPS_ACTIVE_THREAD_PERCENTAGE and CUDA_MPS_PINNED_DEVICE_MEM_LIMIT in a pod "
+           "can only lower it). It does not isolate faults: a fatal GPU fault is reported to "
+           "every client on the GPU. Not available on MIG devices.\n");
+    strbuf_printf(
+        b, "- **mig-single** and **mig-mixed** (MIG, mig-manager): each pod gets a MIG "
+           "instance. MIG isolates memory, SMs and faults per instance (and L2 and DRAM "
+           "bandwidth with them); it does not share inside an instance unless time-slicing is "
+           "added on top. Sizes are fixed by the profiles, and changing the layout needs idle "
+           "GPUs.\n");
 }
 
 char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
@@ -1151,20 +1155,20 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
     const char *ns = o->namespace != NULL ? o->namespace : K8S_DEFAULT_NAMESPACE;
     const char *job = o->fleet_name != NULL ? o->fleet_name : "gpushare-fleet";
     const struct k8s_readme_file *jobf, *dockerf;
-    struct yamlw_buf b = {0};
+    struct strbuf b = {0};
     char collect[768];
     unsigned n = 0;
 
     if (check_readme(err, o) < 0)
         return NULL;
-    yamlw_put(&b, "# GPU sharing on Kubernetes: %s\n\n", k8s_share_name(o->mode));
-    yamlw_put(&b,
-              "Written by `gpushare emit k8s`. The files use the NVIDIA device plugin (or the GPU "
-              "Operator) and the node labels of GPU Feature Discovery.\n\n## Files\n\n");
+    strbuf_printf(&b, "# GPU sharing on Kubernetes: %s\n\n", k8s_share_name(o->mode));
+    strbuf_printf(
+        &b, "Written by `gpushare emit k8s`. The files use the NVIDIA device plugin (or the GPU "
+            "Operator) and the node labels of GPU Feature Discovery.\n\n## Files\n\n");
     for (size_t i = 0; i < o->n_files; i++)
-        yamlw_put(&b, "- `%s`: %s.\n", o->files[i].name,
-                  o->files[i].what != NULL ? o->files[i].what : kind_what[o->files[i].kind]);
-    yamlw_put(&b, "\n## Order of application\n\n");
+        strbuf_printf(&b, "- `%s`: %s.\n", o->files[i].name,
+                      o->files[i].what != NULL ? o->files[i].what : kind_what[o->files[i].kind]);
+    strbuf_printf(&b, "\n## Order of application\n\n");
     n = apply_steps(&b, o, n, K8S_FILE_PLUGIN_CONFIGMAP, ns);
     n = apply_steps(&b, o, n, K8S_FILE_HELM_VALUES, ns);
     n = apply_steps(&b, o, n, K8S_FILE_OPERATOR_VALUES, ns);
@@ -1172,18 +1176,19 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
     n = apply_steps(&b, o, n, K8S_FILE_NODE_LABELS, ns);
     n = apply_steps(&b, o, n, K8S_FILE_EXAMPLE, ns);
     if (n == 0)
-        yamlw_put(&b, "Nothing here changes the cluster's sharing mode.\n");
+        strbuf_printf(&b, "Nothing here changes the cluster's sharing mode.\n");
     if (file_of(o, K8S_FILE_MIG_CONFIGMAP) != NULL)
-        yamlw_put(&b, "\nThe mig-manager ConfigMap goes in before the labels: with a custom "
+        strbuf_printf(&b,
+                      "\nThe mig-manager ConfigMap goes in before the labels: with a custom "
                       "`migManager.config.name`, mig-manager reads it as "
                       "`/mig-parted-config/config.yaml`, and the label nvidia.com/mig.config names "
                       "the config to apply.\n");
     jobf = file_of(o, K8S_FILE_FLEET_JOB);
     dockerf = file_of(o, K8S_FILE_DOCKERFILE);
     if (jobf != NULL || dockerf != NULL) {
-        yamlw_put(&b, "\n## Fleet benchmark\n\n");
+        strbuf_printf(&b, "\n## Fleet benchmark\n\n");
         if (dockerf != NULL)
-            yamlw_put(
+            strbuf_printf(
                 &b,
                 "1. Build and push the image from the repository root: `docker build -f %s "
                 "--build-arg GIT_COMMIT=$(git rev-parse HEAD) -t REGISTRY/gpushare:TAG .` and "
@@ -1191,11 +1196,12 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
                 dockerf->name);
         if (jobf != NULL) {
             collect_command(collect, sizeof(collect), job, ns);
-            yamlw_put(&b,
-                      "%s `kubectl apply -f %s`. One pod per GPU node (required podAntiAffinity on "
-                      "kubernetes.io/hostname); each prints its results document on stdout.\n",
-                      dockerf != NULL ? "2." : "1.", jobf->name);
-            yamlw_put(
+            strbuf_printf(
+                &b,
+                "%s `kubectl apply -f %s`. One pod per GPU node (required podAntiAffinity on "
+                "kubernetes.io/hostname); each prints its results document on stdout.\n",
+                dockerf != NULL ? "2." : "1.", jobf->name);
+            strbuf_printf(
                 &b,
                 "%s Once the Job has finished (`kubectl get job -n %s %s`), collect one document "
                 "per node:\n\n```sh\n%s\n```\n\n`kubectl logs -l "

@@ -363,7 +363,7 @@ static char *write_yaml(struct error *err, const char *what, const char *head, d
                         const void *arg)
 {
     yaml_emitter_t e;
-    struct yamlw_buf b = {0};
+    struct strbuf b = {0};
     int rc;
 
     // A comment is not an event: it goes before the stream.
@@ -438,24 +438,25 @@ static char *config_body(struct error *err, const struct k8s_dp_config *cfg)
 char *k8s_dp_yaml(struct error *err, const struct k8s_dp_config *cfg)
 {
     struct k8s_dp_config c;
-    struct yamlw_buf head = {0};
+    struct strbuf head = {0};
     char *s;
 
     if (prepare(err, cfg, &c) < 0)
         return NULL;
-    yamlw_put(&head,
-              "# NVIDIA device-plugin config '%s', written by gpushare for k8s-device-plugin "
-              "v0.20.0.\n# A node uses it once labelled nvidia.com/device-plugin.config=%s.\n",
-              c.name, c.name);
+    strbuf_printf(&head,
+                  "# NVIDIA device-plugin config '%s', written by gpushare for k8s-device-plugin "
+                  "v0.20.0.\n# A node uses it once labelled nvidia.com/device-plugin.config=%s.\n",
+                  c.name, c.name);
     if (c.sharing == K8S_DP_SHARE_TIMESLICING && c.fail_requests_gt_one)
-        yamlw_put(&head,
-                  "# failRequestsGreaterThanOne is true, as the plugin README recommends: a "
-                  "pod asking for 2\n# replicas gets two time slots, perhaps of one GPU, not two "
-                  "GPUs.\n");
+        strbuf_printf(
+            &head, "# failRequestsGreaterThanOne is true, as the plugin README recommends: a "
+                   "pod asking for 2\n# replicas gets two time slots, perhaps of one GPU, not two "
+                   "GPUs.\n");
     if (c.sharing == K8S_DP_SHARE_MPS)
-        yamlw_put(&head, "# MPS: the plugin needs mpsRoot; the Helm chart gives it from mps.root "
-                         "(default " K8S_DP_MPS_ROOT "),\n# which also places the MPS control "
-                         "daemon, so it is not set here.\n");
+        strbuf_printf(&head,
+                      "# MPS: the plugin needs mpsRoot; the Helm chart gives it from mps.root "
+                      "(default " K8S_DP_MPS_ROOT "),\n# which also places the MPS control "
+                      "daemon, so it is not set here.\n");
     s = write_yaml(err, "device-plugin config", head.p, emit_config, &c);
     free(head.p);
     return s;
@@ -1014,35 +1015,36 @@ char *k8s_operator_values(struct error *err, const char *configmap_name, const c
 
 char *k8s_label_script(struct error *err, const char *config_name, const char *mig_config)
 {
-    struct yamlw_buf b = {0};
+    struct strbuf b = {0};
 
     // Label values only: [A-Za-z0-9._-], nothing the shell would read, so written bare.
     if (k8s_label_value_check(err, "config name", config_name) < 0 ||
         (mig_config != NULL &&
          k8s_label_value_check(err, "mig-parted config name", mig_config) < 0))
         return NULL;
-    yamlw_put(&b,
-              "#!/usr/bin/env bash\n# Labels every node named as an argument to use the NVIDIA "
-              "device-plugin config\n# '%s'",
-              config_name);
+    strbuf_printf(&b,
+                  "#!/usr/bin/env bash\n# Labels every node named as an argument to use the NVIDIA "
+                  "device-plugin config\n# '%s'",
+                  config_name);
     if (mig_config != NULL)
-        yamlw_put(&b, " and the mig-parted config '%s'", mig_config);
-    yamlw_put(&b, ". The plugin's config-manager reloads the plugin");
+        strbuf_printf(&b, " and the mig-parted config '%s'", mig_config);
+    strbuf_printf(&b, ". The plugin's config-manager reloads the plugin");
     if (mig_config != NULL)
-        yamlw_put(&b, ";\n# mig-manager repartitions the GPUs first, pausing the node's GPU pods "
+        strbuf_printf(&b,
+                      ";\n# mig-manager repartitions the GPUs first, pausing the node's GPU pods "
                       "(watch the label\n# nvidia.com/mig.config.state)");
-    yamlw_put(&b,
-              ".\n# Written by gpushare, which never runs it. Usage: %s.sh NODE...\n"
-              "set -euo pipefail\n\n"
-              "if [[ $# -eq 0 ]]; then\n"
-              "    echo \"usage: $0 NODE...\" >&2\n"
-              "    exit 2\n"
-              "fi\n"
-              "for NODE in \"$@\"; do\n"
-              "    kubectl label node \"$NODE\" nvidia.com/device-plugin.config=%s",
-              config_name, config_name);
+    strbuf_printf(&b,
+                  ".\n# Written by gpushare, which never runs it. Usage: %s.sh NODE...\n"
+                  "set -euo pipefail\n\n"
+                  "if [[ $# -eq 0 ]]; then\n"
+                  "    echo \"usage: $0 NODE...\" >&2\n"
+                  "    exit 2\n"
+                  "fi\n"
+                  "for NODE in \"$@\"; do\n"
+                  "    kubectl label node \"$NODE\" nvidia.com/device-plugin.config=%s",
+                  config_name, config_name);
     if (mig_config != NULL)
-        yamlw_put(&b, " \\\n        nvidia.com/mig.config=%s", mig_config);
-    yamlw_put(&b, " --overwrite\ndone\n");
+        strbuf_printf(&b, " \\\n        nvidia.com/mig.config=%s", mig_config);
+    strbuf_printf(&b, " --overwrite\ndone\n");
     return b.p;
 }

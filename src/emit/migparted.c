@@ -161,7 +161,7 @@ static int emit_doc(yaml_emitter_t *e, const struct mig_layout *l, const char *n
 char *migparted_yaml(struct error *err, const struct mig_layout *l, const char *name)
 {
     yaml_emitter_t e;
-    struct yamlw_buf b = {0};
+    struct strbuf b = {0};
     char head[512]; /* the name twice (MIGPARTED_NAME_MAX) and the model: about 330 */
     int rc;
 
@@ -445,7 +445,7 @@ int migparted_parse(struct error *err, const char *buf, size_t len, const char *
 
 char *migparted_script(const struct mig_layout *l, const char *name)
 {
-    struct yamlw_buf b = {0};
+    struct strbuf b = {0};
     char words[256];
     size_t order[MIG_MAX_INSTANCES];
 
@@ -459,24 +459,25 @@ char *migparted_script(const struct mig_layout *l, const char *name)
         order[j] = i;
     }
     mig_layout_name(l, words, sizeof(words));
-    yamlw_put(&b,
-              "#!/usr/bin/env bash\n# MIG layout '%s' for %s: %s. Written by gpushare, which "
-              "never runs it.\n",
-              name, l->gpu->model, words);
-    yamlw_put(&b,
-              "# Run as root on an idle GPU whose MIG mode is enabled ('nvidia-smi -i GPU -mig "
-              "1', then a\n# GPU reset); usage: %s.sh [GPU index, default 0].\n",
-              name);
-    yamlw_put(&b, "# The placement gpushare found, in memory slices:");
+    strbuf_printf(&b,
+                  "#!/usr/bin/env bash\n# MIG layout '%s' for %s: %s. Written by gpushare, which "
+                  "never runs it.\n",
+                  name, l->gpu->model, words);
+    strbuf_printf(&b,
+                  "# Run as root on an idle GPU whose MIG mode is enabled ('nvidia-smi -i GPU -mig "
+                  "1', then a\n# GPU reset); usage: %s.sh [GPU index, default 0].\n",
+                  name);
+    strbuf_printf(&b, "# The placement gpushare found, in memory slices:");
     for (size_t i = 0; i < l->n; i++) {
         const struct mig_profile_spec *p = &l->gpu->profiles[l->prof[order[i]]];
         unsigned first = l->start[order[i]], last = first + p->placements[0].size - 1;
 
-        yamlw_put(&b, i == 0 ? " %s %u" : ", %s %u", p->name, first);
+        strbuf_printf(&b, i == 0 ? " %s %u" : ", %s %u", p->name, first);
         if (last > first)
-            yamlw_put(&b, "-%u", last);
+            strbuf_printf(&b, "-%u", last);
     }
-    yamlw_put(&b, ".\n# Instances are created in that order, so a driver that takes the first free "
+    strbuf_printf(&b,
+                  ".\n# Instances are created in that order, so a driver that takes the first free "
                   "placement puts\n# each where gpushare placed it. mig-parted searches for a "
                   "placement itself.\nset -euo pipefail\ngpu=${1:-0}\nnvidia-smi mig -i \"$gpu\" "
                   "-cgi ");
@@ -485,12 +486,12 @@ char *migparted_script(const struct mig_layout *l, const char *name)
         const struct mig_profile_spec *p = &l->gpu->profiles[l->prof[order[i]]];
 
         if (i > 0)
-            yamlw_put(&b, ",");
+            strbuf_printf(&b, ",");
         if (p->id != MIG_ID_UNKNOWN)
-            yamlw_put(&b, "%u", p->id);
+            strbuf_printf(&b, "%u", p->id);
         else
-            yamlw_put(&b, "%s", p->name);
+            strbuf_printf(&b, "%s", p->name);
     }
-    yamlw_put(&b, " -C\nnvidia-smi mig -i \"$gpu\" -lgi\n");
+    strbuf_printf(&b, " -C\nnvidia-smi mig -i \"$gpu\" -lgi\n");
     return b.p;
 }

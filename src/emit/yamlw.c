@@ -10,42 +10,11 @@
 
 int yamlw_write(void *data, unsigned char *bytes, size_t size)
 {
-    struct yamlw_buf *b = data;
-
-    if (b->len + size + 1 > b->cap) {
-        b->cap = (b->len + size + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL)
-            abort();
-    }
-    memcpy(b->p + b->len, bytes, size);
-    b->len += size;
-    b->p[b->len] = '\0';
+    strbuf_add(data, (const char *)bytes, size);
     return 1;
 }
 
-void yamlw_put(struct yamlw_buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    char *line;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        abort();
-    line = malloc((size_t)n + 1);
-    if (line == NULL)
-        abort();
-    va_start(ap, fmt);
-    vsnprintf(line, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    yamlw_write(b, (unsigned char *)line, (size_t)n);
-    free(line);
-}
-
-void yamlw_init(yaml_emitter_t *e, struct yamlw_buf *b, const char *head)
+void yamlw_init(yaml_emitter_t *e, struct strbuf *b, const char *head)
 {
     if (!yaml_emitter_initialize(e))
         abort();
@@ -60,7 +29,7 @@ const char *yamlw_problem(const yaml_emitter_t *e)
     return e->problem != NULL ? e->problem : "libyaml emitter error";
 }
 
-char *yamlw_finish(yaml_emitter_t *e, struct yamlw_buf *b, bool ok)
+char *yamlw_finish(yaml_emitter_t *e, struct strbuf *b, bool ok)
 {
     yaml_emitter_delete(e);
     if (!ok) {

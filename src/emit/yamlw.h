@@ -11,28 +11,21 @@
 
 #include <yaml.h>
 
-/* Text written so far, NUL-terminated once anything is written; p is NULL before that. */
-struct yamlw_buf {
-    char *p;
-    size_t len, cap;
-};
+#include "core/str.h"
 
-/* libyaml's write handler (yaml_write_handler_t) over a struct yamlw_buf; aborts when out of
- * memory. */
+/* libyaml's write handler (yaml_write_handler_t) over a struct strbuf (core/str.h); aborts
+ * when out of memory. Text before the stream (comment headers) goes in with strbuf_printf. */
 int yamlw_write(void *data, unsigned char *bytes, size_t size);
-
-/* Appends printf-style text, of any length, to b. */
-void yamlw_put(struct yamlw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Sets up e to write UTF-8 (unescaped) into b, after head when it is not NULL: libyaml has no
  * comment event, so '#' lines go before the stream. Aborts when libyaml cannot allocate. */
-void yamlw_init(yaml_emitter_t *e, struct yamlw_buf *b, const char *head);
+void yamlw_init(yaml_emitter_t *e, struct strbuf *b, const char *head);
 
 /* Why e failed, for an error message. */
 const char *yamlw_problem(const yaml_emitter_t *e);
 
 /* Deletes e; the text in b when ok, else NULL with b freed. */
-char *yamlw_finish(yaml_emitter_t *e, struct yamlw_buf *b, bool ok);
+char *yamlw_finish(yaml_emitter_t *e, struct strbuf *b, bool ok);
 
 /* The events: 0, or -1 when the emitter failed (see yamlw_problem). */
 int yamlw_emit(yaml_emitter_t *e, yaml_event_t *ev);
