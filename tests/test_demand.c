@@ -81,6 +81,7 @@ static void test_inline_good(void **state)
         if (demand_parse_inline(&err, inline_good[i].in, &set) < 0)
             fail_msg("case %zu: '%s' refused: %s", i, inline_good[i].in, err.msg);
         check_set(&set, inline_good[i].want, inline_good[i].n, i);
+        demand_set_release(&set);
     }
 }
 
@@ -179,6 +180,7 @@ static void test_inline_too_many(void **state)
     assert_int_equal(demand_parse_inline(&err, buf, &set), 0);
     assert_int_equal(set.n, PLAN_MAX_DEMANDS);
     assert_int_equal(demand_replicas(&set), PLAN_MAX_DEMANDS);
+    demand_set_release(&set);
     snprintf(buf + len, sizeof(buf) - len, ",extra:1gb");
     assert_int_equal(demand_parse_inline(&err, buf, &set), -1);
     assert_int_equal(err.code, ERR_USAGE);
@@ -284,25 +286,32 @@ static void test_yaml_good(void **state)
             0)
             fail_msg("case %zu: refused: %s", i, err.msg);
         check_set(&set, yaml_good[i].want, yaml_good[i].n, i);
+        demand_set_release(&set);
     }
 }
 
 #define M1 "models:\n  - name: a\n"
+#define E_EMPTY "empty document: expected a mapping with 'workloads' or 'models'"
+#define E_MAPPING "expected a mapping with 'workloads' or 'models'"
+#define E_TOP "expected gpus and workloads (or models)"
 #define E_POS "expected a positive number (GiB, at most 65536)"
 
 static const struct {
     const char *in;
     const char *msg; /* the whole message */
 } yaml_bad[] = {
-    {"", "t.yaml:1:1: empty document: expected a mapping with 'models'"},
-    {"# only a comment\n", "t.yaml:1:1: empty document: expected a mapping with 'models'"},
-    {"- a\n", "t.yaml:1:1: expected a mapping with 'models', got a list"},
-    {"models\n", "t.yaml:1:1: expected a mapping with 'models', got 'models'"},
-    {"foo: 1\n", "t.yaml:1:1: unknown key 'foo' at the top: expected only 'models'"},
-    {"[a]: 1\n", "t.yaml:1:1: unknown key at the top: expected only 'models'"},
-    {"models: []\nmodels: []\n", "t.yaml:2:1: duplicate key 'models'"},
-    {"version: 1\n", "t.yaml:1:1: unknown key 'version' at the top: expected only 'models'"},
-    {"{}\n", "t.yaml:1:1: no 'models': expected a list of models under 'models'"},
+    {"", "t.yaml:1:1: " E_EMPTY},
+    {"# only a comment\n", "t.yaml:1:1: " E_EMPTY},
+    {"- a\n", "t.yaml:1:1: " E_MAPPING ", got a list"},
+    {"models\n", "t.yaml:1:1: " E_MAPPING ", got 'models'"},
+    {"foo: 1\n", "t.yaml:1:1: unknown key 'foo' in the document: " E_TOP},
+    {"[a]: 1\n", "t.yaml:1:1: the keys of the document are names such as workloads, got a list"},
+    {"models: []\nmodels: []\n", "t.yaml:2:1: duplicate key 'models' in the document"},
+    {"version: 1\n", "t.yaml:1:1: unknown key 'version' in the document: " E_TOP},
+    {"model: []\n", "t.yaml:1:1: unknown key 'model' in the document: did you mean 'models'?"},
+    {"{}\n", "t.yaml:1:1: no 'workloads': expected a list of workloads under 'workloads'"},
+    {"models: [{name: a, memory_gib: 1}]\nworkloads: [{name: b, memory_gib: 1}]\n",
+     "t.yaml:2:1: workloads and models both given: expected one list (models is the older name)"},
     {"models:\n", "t.yaml:1:8: models: expected a list of models, got nothing"},
     {"models: 3\n", "t.yaml:1:9: models: expected a list of models, got '3'"},
     {"models: []\n", "t.yaml:1:9: models: the list is empty: expected at least one model"},
@@ -322,12 +331,15 @@ static const struct {
     {M1 "    memory_gib: [1]\n", "t.yaml:3:17: memory_gib: " E_POS ", got a list"},
     {M1 "    memory_gib: {a: 1}\n", "t.yaml:3:17: memory_gib: " E_POS ", got a mapping"},
     {M1 "    memory_gib: 1\n    memory_gb: 1\n",
-     "t.yaml:4:5: unknown key 'memory_gb' in a model: expected name, memory_gib, min_sms, "
-     "compute_fraction or replicas"},
+     "t.yaml:4:5: unknown key 'memory_gb' in a model: did you mean 'memory_gib'?"},
+    {M1 "    memory_gib: 1\n    flavour: 2\n",
+     "t.yaml:4:5: unknown key 'flavour' in a model: expected name, memory_gib, replicas, min_sms, "
+     "compute_fraction, requests_per_s, gpu_ms_per_request, latency_slo_ms, tenant or "
+     "isolation"},
     {M1 "    memory_gib: 1\n    memory_gib: 2\n",
      "t.yaml:4:5: duplicate key 'memory_gib' in a model"},
     {M1 "    memory_gib: 1\n    [x]: 2\n",
-     "t.yaml:4:5: a model's keys are names such as memory_gib, got a list"},
+     "t.yaml:4:5: the keys of a model are names such as memory_gib, got a list"},
     {M1 "    memory_gib: 1\n    min_sms: 30\n    compute_fraction: 0.25\n",
      "t.yaml:5:23: model 'a': min_sms and compute_fraction both given: expected one"},
     {M1 "    compute_fraction: 0.25\n    memory_gib: 1\n    min_sms: 30\n",
@@ -414,6 +426,7 @@ static void test_yaml_too_many(void **state)
         len += (size_t)snprintf(buf + len, size - len, "  - {name: m%u, memory_gib: 1}\n", i);
     assert_int_equal(demand_load_yaml_buf(&err, buf, len, "t.yaml", &set), 0);
     assert_int_equal(set.n, PLAN_MAX_DEMANDS);
+    demand_set_release(&set);
     len += (size_t)snprintf(buf + len, size - len, "  - {name: extra, memory_gib: 1}\n");
     assert_int_equal(demand_load_yaml_buf(&err, buf, len, "t.yaml", &set), -1);
     assert_int_equal(err.code, ERR_INVALID);
@@ -431,9 +444,10 @@ static void test_yaml_length(void **state)
     (void)state;
     assert_int_equal(demand_load_yaml_buf(&err, text, 35, "t.yaml", &set), 0);
     assert_int_equal(set.n, 1);
+    demand_set_release(&set);
     assert_int_equal(demand_load_yaml_buf(&err, text, sizeof(text) - 1, "t.yaml", &set), -1);
     assert_int_equal(demand_load_yaml_buf(&err, NULL, 0, "t.yaml", &set), -1);
-    assert_string_equal(err.msg, "t.yaml:1:1: empty document: expected a mapping with 'models'");
+    assert_string_equal(err.msg, "t.yaml:1:1: " E_EMPTY);
 }
 
 /* ---- the fixtures ---- */
@@ -452,7 +466,7 @@ static const struct {
      0, 0},
     {"tests/fixtures/demands-bad-unknown-key.yaml",
      "tests/fixtures/demands-bad-unknown-key.yaml:3:5: unknown key 'memory_gb' in a model: "
-     "expected name, memory_gib, min_sms, compute_fraction or replicas",
+     "did you mean 'memory_gib'?",
      0, 0},
     {"tests/fixtures/demands-bad-both-compute.yaml",
      "tests/fixtures/demands-bad-both-compute.yaml:5:23: model 'llama-8b': min_sms and "
@@ -485,6 +499,7 @@ static void test_fixtures(void **state)
             if (set.n != fixtures[i].n || demand_replicas(&set) != fixtures[i].replicas)
                 fail_msg("%s: %zu demands, %zu replicas; want %zu, %zu", fixtures[i].path, set.n,
                          demand_replicas(&set), fixtures[i].n, fixtures[i].replicas);
+            demand_set_release(&set);
         } else {
             if (rc == 0)
                 fail_msg("%s: accepted", fixtures[i].path);

@@ -163,6 +163,7 @@ static void test_fits(void **state)
         assert_int_equal(p->multi.k, 0);
         assert_false(p->mps.fits);
         free(p);
+        demand_set_release(&set);
     }
 }
 
@@ -182,6 +183,7 @@ static void test_items_order(void **state)
         assert_int_equal(p->items[k].instance, k); // six 1g.10gb at 0..5, in order
     }
     free(p);
+    demand_set_release(&set);
 }
 
 /* ---- not fitting: the reasons ---- */
@@ -240,6 +242,7 @@ static void test_why(void **state)
             fail_msg("case %zu: why\n  '%s'\nwant\n  '%s'", i, p->why, why_cases[i].why);
         assert_int_equal(p->n_items, 0);
         free(p);
+        demand_set_release(&set);
     }
 }
 
@@ -290,6 +293,7 @@ static void test_pair_on_h100(void **state)
     if (h200 != NULL && !seen_h200)
         fail_msg("H200-141GB is in the catalog but not among the alternatives");
     free(p);
+    demand_set_release(&set);
 }
 
 /* A replica too big for any instance: no number of GPUs of this model helps, nor MPS. */
@@ -316,6 +320,7 @@ static void test_too_big_alternatives(void **state)
     }
     assert_true(seen_h100);
     free(p);
+    demand_set_release(&set);
 }
 
 /* Eight 1 GiB replicas on H100: seven instances at most. */
@@ -346,6 +351,7 @@ static void test_eight_on_h100(void **state)
     }
     assert_int_equal(p->mps.items[7].instance, 0);
     free(p);
+    demand_set_release(&set);
 }
 
 /*
@@ -396,6 +402,7 @@ static void check_forty(const char *demands, double mem_all)
     assert_int_equal(p->mps_gpu.client_limit, 48);
     check_close(p->mps_gpu.mem_gib, mem_all, 1e-9, "mps_gpu mem", 0);
     free(p);
+    demand_set_release(&set);
 }
 
 static void test_forty_models(void **state)
@@ -441,6 +448,7 @@ static void test_mps_limits(void **state)
             fail_msg("case %zu: mps_gpu why '%s'", i, p->mps_gpu.why);
         }
         free(p);
+        demand_set_release(&set);
     }
 }
 
@@ -492,6 +500,7 @@ static struct mig_plan *plan_fake(const char *demands)
     assert_non_null(p);
     assert_int_equal(demand_parse_inline(&err, demands, &set), 0);
     assert_int_equal(mig_plan_solve(&err, &fake_gpu, &set, p), 0);
+    demand_set_release(&set);
     return p;
 }
 
@@ -576,13 +585,27 @@ static void test_holds(void **state)
         struct demand d;
         bool want;
     } cases[] = {
-        {"1g.10gb", {"a", 9.75, 0, 0, 1}, true}, // equal is enough
-        {"1g.10gb", {"a", 9.76, 0, 0, 1}, false},
-        {"1g.10gb", {"a", 1, 16, 0, 1}, true},
-        {"1g.10gb", {"a", 1, 17, 0, 1}, false},
-        {"1g.10gb", {"a", 1, 0, 0.12, 1}, true},   // 15.84 -> 16
-        {"1g.10gb", {"a", 1, 0, 0.125, 1}, false}, // 16.5 -> 17
-        {"7g.80gb", {"a", 79.25, 0, 1.0, 1}, true},
+        {"1g.10gb",
+         {.name = "a", .mem_gib = 9.75, .min_sms = 0, .min_fraction = 0, .replicas = 1},
+         true}, // equal is enough
+        {"1g.10gb",
+         {.name = "a", .mem_gib = 9.76, .min_sms = 0, .min_fraction = 0, .replicas = 1},
+         false},
+        {"1g.10gb",
+         {.name = "a", .mem_gib = 1, .min_sms = 16, .min_fraction = 0, .replicas = 1},
+         true},
+        {"1g.10gb",
+         {.name = "a", .mem_gib = 1, .min_sms = 17, .min_fraction = 0, .replicas = 1},
+         false},
+        {"1g.10gb",
+         {.name = "a", .mem_gib = 1, .min_sms = 0, .min_fraction = 0.12, .replicas = 1},
+         true}, // 15.84 -> 16
+        {"1g.10gb",
+         {.name = "a", .mem_gib = 1, .min_sms = 0, .min_fraction = 0.125, .replicas = 1},
+         false}, // 16.5 -> 17
+        {"7g.80gb",
+         {.name = "a", .mem_gib = 79.25, .min_sms = 0, .min_fraction = 1.0, .replicas = 1},
+         true},
     };
     const struct mig_gpu *g = catalog_gpu("H100-80GB");
 
@@ -725,6 +748,7 @@ static void check_invariants(const struct mig_gpu *gpu, const char *demands)
 done:
     free(q);
     free(p);
+    demand_set_release(&set);
 }
 
 static void test_invariants(void **state)

@@ -423,6 +423,7 @@ static int cmd_plan(const struct mig_opts *o, const char *arg)
                                                                   : cli_fail(&err);
         else
             rc = cmd_plan_fleet(o, d);
+        demand_set_release(d);
         free(d);
         free(p);
         return rc;
@@ -439,6 +440,7 @@ static int cmd_plan(const struct mig_opts *o, const char *arg)
         if (p->fits && o->out != NULL && write_outputs(&err, o, &p->layout) < 0)
             rc = cli_fail(&err);
     }
+    demand_set_release(d);
     free(d);
     free(p);
     return rc;

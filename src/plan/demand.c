@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +17,24 @@
 #include <yaml.h>
 
 #include "core/error.h"
+#include "core/io.h"
 #include "core/str.h"
 #include "core/strparse.h"
+#include "mig/catalog.h"
 
 /* Longest run of user text a message repeats, so a long input never cuts the message's end. */
-enum { DEMAND_QUOTE_MAX = 40 };
+enum { DEMAND_QUOTE_MAX = 40, DEMAND_KEY_QUOTE_MAX = 24 };
 
 /* What a message may hold of user text: DEMAND_QUOTE_MAX bytes, "..." and NUL. */
 struct demand_quote {
     char s[DEMAND_QUOTE_MAX + 4];
 };
 
-/* At most DEMAND_QUOTE_MAX bytes of s[0..len), bytes outside printable ASCII as '?' (a message
- * must not carry control characters to a terminal), "..." where it was cut. */
-static const char *demand_quote(struct demand_quote *q, const char *s, size_t len)
+/* At most max bytes of s[0..len), bytes outside printable ASCII as '?' (a message must not
+ * carry control characters to a terminal), "..." where it was cut. */
+static const char *demand_quote_max(struct demand_quote *q, const char *s, size_t len, size_t max)
 {
-    size_t n = len > DEMAND_QUOTE_MAX ? DEMAND_QUOTE_MAX : len;
+    size_t n = len > max ? max : len;
 
     for (size_t i = 0; i < n; i++)
         q->s[i] = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
@@ -41,6 +44,11 @@ static const char *demand_quote(struct demand_quote *q, const char *s, size_t le
         q->s[n] = '\0';
     }
     return q->s;
+}
+
+static const char *demand_quote(struct demand_quote *q, const char *s, size_t len)
+{
+    return demand_quote_max(q, s, len, DEMAND_QUOTE_MAX);
 }
 
 static bool demand_name_char(char c)
@@ -106,7 +114,7 @@ static bool demand_positive(const char *s, size_t len, double max, double *out)
 }
 
 /* A whole number in [1, max] from the digits s[0..len). */
-static bool demand_count(const char *s, size_t len, unsigned long max, unsigned *out)
+static bool demand_count(const char *s, size_t len, unsigned long max, unsigned long *out)
 {
     struct error scratch = {0};
     unsigned long v = 0;
@@ -115,26 +123,25 @@ static bool demand_count(const char *s, size_t len, unsigned long max, unsigned 
     if (!demand_span(buf, sizeof(buf), s, len) ||
         parse_uint(&scratch, "value", buf, 1, max, &v) < 0)
         return false;
-    *out = (unsigned)v;
+    *out = v;
     return true;
 }
 
-static int demand_find(const struct demand_set *set, const char *name)
+const char *demand_isolation_name(enum demand_isolation iso)
 {
-    for (size_t i = 0; i < set->n; i++) {
-        if (strcmp(set->d[i].name, name) == 0)
-            return (int)i;
+    switch (iso) {
+    case ISO_SOFT:
+        return "soft";
+    case ISO_HARD:
+        return "hard";
+    default:
+        return "none";
     }
-    return -1;
 }
 
 size_t demand_replicas(const struct demand_set *set)
 {
-    size_t total = 0;
-
-    for (size_t i = 0; i < set->n; i++)
-        total += set->d[i].replicas;
-    return total;
+    return set->n > 0 ? set->replicas : 0;
 }
 
 unsigned demand_sms_needed(const struct demand *d, unsigned gpu_sms)
@@ -153,6 +160,132 @@ unsigned demand_sms_needed(const struct demand *d, unsigned gpu_sms)
     return need;
 }
 
+/* ---- the set ---- */
+
+void demand_set_release(struct demand_set *set)
+{
+    free(set->d);
+    free(set->index);
+    memset(set, 0, sizeof(*set));
+}
+
+/* Out of memory while reading user input is not the input's fault: stop, as xmalloc does. */
+static void *demand_alloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+
+    if (p == NULL) {
+        fputs("gpushare: fatal: out of memory reading demands\n", stderr);
+        abort();
+    }
+    return p;
+}
+
+/* FNV-1a: names are short and this only has to spread them over an open-addressing table. */
+static size_t demand_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)h;
+}
+
+/* Position of name in the set, or -1; index slots hold position + 1, 0 being empty. */
+static long demand_find(const struct demand_set *set, const char *name)
+{
+    if (set->index_cap == 0)
+        return -1;
+    for (size_t i = demand_hash(name) & (set->index_cap - 1);; i = (i + 1) & (set->index_cap - 1)) {
+        size_t v = set->index[i];
+
+        if (v == 0)
+            return -1;
+        if (strcmp(set->d[v - 1].name, name) == 0)
+            return (long)(v - 1);
+    }
+}
+
+static void demand_index_put(struct demand_set *set, size_t pos)
+{
+    size_t i = demand_hash(set->d[pos].name) & (set->index_cap - 1);
+
+    while (set->index[i] != 0)
+        i = (i + 1) & (set->index_cap - 1);
+    set->index[i] = pos + 1;
+}
+
+/* Room for one more demand, the index kept under half full. */
+static void demand_grow(struct demand_set *set)
+{
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? 2 * set->cap : 16;
+        struct demand *d = demand_alloc(cap, sizeof(*d));
+
+        if (set->n > 0)
+            memcpy(d, set->d, set->n * sizeof(*d));
+        free(set->d);
+        set->d = d;
+        set->cap = cap;
+    }
+    if (2 * (set->n + 1) > set->index_cap) {
+        size_t cap = set->index_cap ? 2 * set->index_cap : 64;
+
+        free(set->index);
+        set->index = demand_alloc(cap, sizeof(*set->index));
+        set->index_cap = cap;
+        for (size_t i = 0; i < set->n; i++)
+            demand_index_put(set, i);
+    }
+}
+
+/* The limits of the set's form. */
+static size_t demand_max_count(const struct demand_set *set)
+{
+    return set->workloads ? PLAN_MAX_WORKLOADS : PLAN_MAX_DEMANDS;
+}
+
+static size_t demand_max_total(const struct demand_set *set)
+{
+    return set->workloads ? PLAN_MAX_TOTAL_REPLICAS : PLAN_MAX_REPLICAS;
+}
+
+static unsigned long demand_max_each(const struct demand_set *set)
+{
+    return set->workloads ? PLAN_MAX_WORKLOAD_REPLICAS : PLAN_MAX_REPLICAS;
+}
+
+/* Adds d to set after the checks both forms share; the caller words the message. */
+enum demand_add_status {
+    DEMAND_ADDED,
+    DEMAND_DUPLICATE,
+    DEMAND_TOO_MANY,
+    DEMAND_TOO_MANY_REPLICAS,
+};
+
+static enum demand_add_status demand_add(struct demand_set *set, const struct demand *d)
+{
+    if (demand_find(set, d->name) >= 0)
+        return DEMAND_DUPLICATE;
+    if (set->n >= demand_max_count(set))
+        return DEMAND_TOO_MANY;
+    if (set->replicas + d->replicas > demand_max_total(set))
+        return DEMAND_TOO_MANY_REPLICAS;
+    demand_grow(set);
+    set->d[set->n] = *d;
+    demand_index_put(set, set->n);
+    set->n++;
+    set->replicas += d->replicas;
+    return DEMAND_ADDED;
+}
+
+/* An empty set of the given form. */
+static void demand_set_begin(struct demand_set *set, bool workloads)
+{
+    memset(set, 0, sizeof(*set));
+    set->workloads = workloads;
+}
+
 /* ---- the command-line form ---- */
 
 #define DEMAND_FORM "NAME:MEM[:COMPUTE][xCOUNT]"
@@ -168,15 +301,22 @@ static int demand_item_fail(struct error *err, const char *item, size_t item_len
                      expected);
 }
 
+static void demand_defaults(struct demand *d)
+{
+    memset(d, 0, sizeof(*d));
+    d->replicas = 1;
+    str_printf(d->tenant, sizeof(d->tenant), "%s", DEMAND_DEFAULT_TENANT);
+}
+
 static int demand_parse_item(struct error *err, const char *item, size_t len, struct demand *d)
 {
     const char *colon1 = memchr(item, ':', len);
     const char *mem, *compute = NULL, *last, *x, *end = item + len;
     size_t mem_len, compute_len = 0;
     struct demand_quote q;
+    unsigned long count = 1;
 
-    memset(d, 0, sizeof(*d));
-    d->replicas = 1;
+    demand_defaults(d);
     if (colon1 == NULL)
         return error_set(err, ERR_USAGE,
                          "invalid demand '%s': expected " DEMAND_FORM ", e.g. 'llama:20gb:30sm'",
@@ -206,9 +346,10 @@ static int demand_parse_item(struct error *err, const char *item, size_t len, st
     // xCOUNT ends the last field; no unit contains an 'x'.
     x = memchr(last, 'x', (size_t)(end - last));
     if (x != NULL) {
-        if (!demand_count(x + 1, (size_t)(end - x - 1), PLAN_MAX_REPLICAS, &d->replicas))
+        if (!demand_count(x + 1, (size_t)(end - x - 1), PLAN_MAX_REPLICAS, &count))
             return demand_item_fail(err, item, len, "count", x, (size_t)(end - x),
                                     "'x' and a whole number from 1 to 1024");
+        d->replicas = (unsigned)count;
         end = x;
         if (compute == NULL)
             mem_len = (size_t)(end - mem);
@@ -227,10 +368,12 @@ static int demand_parse_item(struct error *err, const char *item, size_t len, st
     }
     if (compute != NULL) {
         double pct = 0;
+        unsigned long sms = 0;
         bool ok = false;
 
         if (demand_ends_with(compute, compute_len, "sm")) {
-            ok = demand_count(compute, compute_len - 2, DEMAND_MAX_SMS, &d->min_sms);
+            ok = demand_count(compute, compute_len - 2, DEMAND_MAX_SMS, &sms);
+            d->min_sms = (unsigned)sms;
         } else if (demand_ends_with(compute, compute_len, "%")) {
             ok = demand_positive(compute, compute_len - 1, 100.0, &pct);
             d->min_fraction = pct / 100.0;
@@ -243,31 +386,11 @@ static int demand_parse_item(struct error *err, const char *item, size_t len, st
     return 0;
 }
 
-/* Adds d to set after the checks both forms share; the caller words the message. */
-enum demand_add_status {
-    DEMAND_ADDED,
-    DEMAND_DUPLICATE,
-    DEMAND_TOO_MANY,
-    DEMAND_TOO_MANY_REPLICAS,
-};
-
-static enum demand_add_status demand_add(struct demand_set *set, const struct demand *d)
-{
-    if (demand_find(set, d->name) >= 0)
-        return DEMAND_DUPLICATE;
-    if (set->n >= PLAN_MAX_DEMANDS)
-        return DEMAND_TOO_MANY;
-    if (demand_replicas(set) + d->replicas > PLAN_MAX_REPLICAS)
-        return DEMAND_TOO_MANY_REPLICAS;
-    set->d[set->n++] = *d;
-    return DEMAND_ADDED;
-}
-
 int demand_parse_inline(struct error *err, const char *s, struct demand_set *set)
 {
     const char *p = s;
 
-    set->n = 0;
+    demand_set_begin(set, false);
     if (*s == '\0')
         return error_set(err, ERR_USAGE,
                          "no demands: expected " DEMAND_FORM " items separated by ','");
@@ -276,31 +399,33 @@ int demand_parse_inline(struct error *err, const char *s, struct demand_set *set
         size_t len = comma != NULL ? (size_t)(comma - p) : strlen(p);
         struct demand d;
         struct demand_quote q;
+        int rc = 0;
 
-        if (len == 0) {
-            set->n = 0;
-            return error_set(err, ERR_USAGE,
-                             "empty item in the demand list: expected " DEMAND_FORM
-                             " items separated by single ','");
-        }
-        if (demand_parse_item(err, p, len, &d) < 0) {
-            set->n = 0;
+        if (len == 0)
+            rc = error_set(err, ERR_USAGE,
+                           "empty item in the demand list: expected " DEMAND_FORM
+                           " items separated by single ','");
+        else if (demand_parse_item(err, p, len, &d) < 0)
+            rc = -1;
+        else
+            switch (demand_add(set, &d)) {
+            case DEMAND_ADDED:
+                break;
+            case DEMAND_DUPLICATE:
+                rc = error_set(err, ERR_USAGE, "duplicate demand name '%s': names must be unique",
+                               demand_quote(&q, d.name, strlen(d.name)));
+                break;
+            case DEMAND_TOO_MANY:
+                rc = error_set(err, ERR_USAGE, "too many demands: at most %d", PLAN_MAX_DEMANDS);
+                break;
+            case DEMAND_TOO_MANY_REPLICAS:
+                rc = error_set(err, ERR_USAGE, "too many replicas in all: at most %d",
+                               PLAN_MAX_REPLICAS);
+                break;
+            }
+        if (rc < 0) {
+            demand_set_release(set);
             return -1;
-        }
-        switch (demand_add(set, &d)) {
-        case DEMAND_ADDED:
-            break;
-        case DEMAND_DUPLICATE:
-            set->n = 0;
-            return error_set(err, ERR_USAGE, "duplicate demand name '%s': names must be unique",
-                             demand_quote(&q, d.name, strlen(d.name)));
-        case DEMAND_TOO_MANY:
-            set->n = 0;
-            return error_set(err, ERR_USAGE, "too many demands: at most %d", PLAN_MAX_DEMANDS);
-        case DEMAND_TOO_MANY_REPLICAS:
-            set->n = 0;
-            return error_set(err, ERR_USAGE, "too many replicas in all: at most %d",
-                             PLAN_MAX_REPLICAS);
         }
         if (comma == NULL)
             break;
@@ -317,7 +442,8 @@ struct demand_yaml {
     yaml_document_t *doc;
     const char *name;
     struct demand_set *set;
-    size_t first_line[PLAN_MAX_DEMANDS]; /* where each model's mapping starts, for duplicates */
+    const char *list_key; /* "workloads" or "models": the list */
+    const char *item;     /* "workload" or "model": one of its items */
 };
 
 /* The file name for messages: its last 60 characters, so the message keeps its end. */
@@ -404,7 +530,7 @@ static int dy_number(struct demand_yaml *c, const yaml_node_t *v, const char *ke
 
 /* A whole-number field: a plain scalar in [1, max]. */
 static int dy_count(struct demand_yaml *c, const yaml_node_t *v, const char *key, unsigned long max,
-                    const char *what, unsigned *out)
+                    const char *what, unsigned long *out)
 {
     if (v->type != YAML_SCALAR_NODE || v->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
         !demand_count((const char *)v->data.scalar.value, v->data.scalar.length, max, out))
@@ -412,147 +538,343 @@ static int dy_count(struct demand_yaml *c, const yaml_node_t *v, const char *key
     return 0;
 }
 
-static const char *const dy_model_keys[] = {"name", "memory_gib", "min_sms", "compute_fraction",
-                                            "replicas"};
-enum { DY_NAME, DY_MEM, DY_SMS, DY_FRACTION, DY_REPLICAS, DY_NKEYS };
+/* A name field: a scalar of demand_name_ok's set, copied into out[DEMAND_NAME_MAX]. */
+static int dy_name(struct demand_yaml *c, const yaml_node_t *v, const char *key, char *out)
+{
+    if (v->type != YAML_SCALAR_NODE || dy_is_null(v) ||
+        !demand_name_ok((const char *)v->data.scalar.value, v->data.scalar.length))
+        return dy_expected(c, v, key,
+                           "letters, digits, '.', '_' or '-', at most 63, from a letter or digit");
+    memcpy(out, v->data.scalar.value, v->data.scalar.length);
+    out[v->data.scalar.length] = '\0';
+    return 0;
+}
 
-/* One list item of `models`. */
+/* Levenshtein distance of two short keys, capped: a typo is one or two edits away. */
+static size_t dy_distance(const char *a, size_t la, const char *b)
+{
+    size_t lb = strlen(b), row[48], prev, tmp;
+
+    if (la >= 47 || lb >= 47)
+        return 99;
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        prev = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = prev + (a[i - 1] != b[j - 1]);
+
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            tmp = row[j];
+            row[j] = best;
+            prev = tmp;
+        }
+    }
+    return row[lb];
+}
+
+/*
+ * The keys of one mapping, matched against keys[0..n): val[i] gets the value of keys[i]. An
+ * unknown key is refused with the nearest known one when it is a typo away, else with the
+ * list (expected); a repeated key is refused. what names the mapping ("a workload").
+ */
+static int dy_keys(struct demand_yaml *c, const yaml_node_t *m, const char *const *keys, size_t n,
+                   const char *what, const char *expected, const yaml_node_t **val,
+                   const yaml_node_t **key)
+{
+    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
+        struct demand_quote q;
+        size_t i = 0, best = n, best_d = 3;
+
+        if (k == NULL || v == NULL)
+            return DY_AT(c, m, "a key or value of %s is missing", what);
+        if (k->type != YAML_SCALAR_NODE)
+            return DY_AT(c, k, "the keys of %s are names such as %s, got %s", what, keys[1],
+                         k->type == YAML_MAPPING_NODE ? "a mapping" : "a list");
+        while (i < n && !dy_scalar_is(k, keys[i]))
+            i++;
+        if (i == n) {
+            const char *s = (const char *)k->data.scalar.value;
+
+            for (size_t j = 0; j < n; j++) {
+                size_t d = dy_distance(s, k->data.scalar.length, keys[j]);
+
+                if (d < best_d) {
+                    best_d = d;
+                    best = j;
+                }
+            }
+            demand_quote_max(&q, s, k->data.scalar.length, DEMAND_KEY_QUOTE_MAX);
+            if (best < n)
+                return DY_AT(c, k, "unknown key '%s' in %s: did you mean '%s'?", q.s, what,
+                             keys[best]);
+            return DY_AT(c, k, "unknown key '%s' in %s: expected %s", q.s, what, expected);
+        }
+        if (val[i] != NULL)
+            return DY_AT(c, k, "duplicate key '%s' in %s", keys[i], what);
+        val[i] = v;
+        if (key != NULL)
+            key[i] = k;
+    }
+    return 0;
+}
+
+static const char *const dy_model_keys[] = {"name",           "memory_gib",
+                                            "min_sms",        "compute_fraction",
+                                            "requests_per_s", "gpu_ms_per_request",
+                                            "latency_slo_ms", "tenant",
+                                            "isolation",      "replicas"};
+enum {
+    DY_NAME,
+    DY_MEM,
+    DY_SMS,
+    DY_FRACTION,
+    DY_RATE,
+    DY_REQUEST_MS,
+    DY_SLO,
+    DY_TENANT,
+    DY_ISOLATION,
+    DY_REPLICAS,
+    DY_NKEYS
+};
+#define DY_MODEL_EXPECTED                                                                          \
+    "name, memory_gib, replicas, min_sms, compute_fraction, requests_per_s, gpu_ms_per_request, "  \
+    "latency_slo_ms, tenant or isolation"
+
+/* The later of two given keys, for the message that names both. */
+static const yaml_node_t *dy_later(const yaml_node_t *a, const yaml_node_t *b)
+{
+    return a->start_mark.index > b->start_mark.index ? a : b;
+}
+
+/* The compute forms: at most one of min_sms, compute_fraction and a request stream. */
+static int dy_compute(struct demand_yaml *c, const yaml_node_t **val, struct demand *d)
+{
+    static const unsigned forms[] = {DY_SMS, DY_FRACTION, DY_RATE};
+    const yaml_node_t *given = NULL;
+    unsigned given_key = 0;
+    unsigned long sms = 0;
+
+    for (size_t i = 0; i < 3; i++) {
+        const yaml_node_t *v = val[forms[i]];
+
+        if (v == NULL)
+            continue;
+        if (given != NULL)
+            return DY_AT(c, dy_later(given, v), "%s '%s': %s and %s both given: expected one",
+                         c->item, d->name, dy_model_keys[given_key], dy_model_keys[forms[i]]);
+        given = v;
+        given_key = forms[i];
+    }
+    if (val[DY_SMS] != NULL && dy_count(c, val[DY_SMS], "min_sms", DEMAND_MAX_SMS,
+                                        "a whole number from 1 to 65536", &sms) < 0)
+        return -1;
+    d->min_sms = (unsigned)sms;
+    if (val[DY_FRACTION] != NULL &&
+        dy_number(c, val[DY_FRACTION], "compute_fraction", 1.0,
+                  "a share of the GPU's SMs above 0 and at most 1", &d->min_fraction) < 0)
+        return -1;
+    if ((val[DY_RATE] == NULL) != (val[DY_REQUEST_MS] == NULL)) {
+        const yaml_node_t *v = val[DY_RATE] != NULL ? val[DY_RATE] : val[DY_REQUEST_MS];
+
+        return DY_AT(c, v,
+                     "%s '%s': requests_per_s and gpu_ms_per_request go together: "
+                     "expected both",
+                     c->item, d->name);
+    }
+    if (val[DY_RATE] != NULL &&
+        (dy_number(c, val[DY_RATE], "requests_per_s", DEMAND_MAX_RATE,
+                   "requests per second above 0 and at most 1000000", &d->rate) < 0 ||
+         dy_number(c, val[DY_REQUEST_MS], "gpu_ms_per_request", DEMAND_MAX_REQUEST_MS,
+                   "milliseconds above 0 and at most 100000", &d->request_ms) < 0))
+        return -1;
+    if (val[DY_SLO] != NULL && val[DY_RATE] == NULL)
+        return DY_AT(c, val[DY_SLO],
+                     "%s '%s': latency_slo_ms is the p99 of its requests: expected "
+                     "requests_per_s and gpu_ms_per_request with it",
+                     c->item, d->name);
+    if (val[DY_SLO] != NULL &&
+        dy_number(c, val[DY_SLO], "latency_slo_ms", DEMAND_MAX_SLO_MS,
+                  "milliseconds above 0 and at most 10000000", &d->slo_ms) < 0)
+        return -1;
+    return 0;
+}
+
+static int dy_isolation(struct demand_yaml *c, const yaml_node_t *v, enum demand_isolation *iso)
+{
+    if (dy_scalar_is(v, "none"))
+        *iso = ISO_NONE;
+    else if (dy_scalar_is(v, "soft"))
+        *iso = ISO_SOFT;
+    else if (dy_scalar_is(v, "hard"))
+        *iso = ISO_HARD;
+    else
+        return dy_expected(c, v, "isolation", "none, soft or hard");
+    return 0;
+}
+
+/* One list item of `workloads` or `models`. */
 static int dy_model(struct demand_yaml *c, const yaml_node_t *m, size_t index)
 {
     const yaml_node_t *val[DY_NKEYS] = {0};
     struct demand d;
     struct demand_quote q;
+    unsigned long replicas = 1;
+    char what[48], each[64];
+    long first;
 
     if (m->type != YAML_MAPPING_NODE) {
         char got[64];
 
-        return DY_AT(c, m, "models: each model is a mapping with name and memory_gib, got %s",
-                     dy_got(m, &q, got, sizeof(got)));
+        return DY_AT(c, m, "%s: each %s is a mapping with name and memory_gib, got %s", c->list_key,
+                     c->item, dy_got(m, &q, got, sizeof(got)));
     }
-    for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-        size_t i = 0;
+    str_printf(what, sizeof(what), "a %s", c->item);
+    if (dy_keys(c, m, dy_model_keys, DY_NKEYS, what, DY_MODEL_EXPECTED, val, NULL) < 0)
+        return -1;
 
-        if (k == NULL || v == NULL)
-            return DY_AT(c, m, "a key or value of model %zu is missing", index + 1);
-        if (k->type != YAML_SCALAR_NODE)
-            return DY_AT(c, k, "a model's keys are names such as memory_gib, got %s",
-                         k->type == YAML_MAPPING_NODE ? "a mapping" : "a list");
-        while (i < DY_NKEYS && !dy_scalar_is(k, dy_model_keys[i]))
-            i++;
-        if (i == DY_NKEYS)
-            return DY_AT(
-                c, k,
-                "unknown key '%s' in a model: expected name, memory_gib, min_sms, "
-                "compute_fraction or replicas",
-                demand_quote(&q, (const char *)k->data.scalar.value, k->data.scalar.length));
-        if (val[i] != NULL)
-            return DY_AT(c, k, "duplicate key '%s' in a model", dy_model_keys[i]);
-        val[i] = v;
-    }
-
-    memset(&d, 0, sizeof(d));
-    d.replicas = 1;
+    demand_defaults(&d);
     if (val[DY_NAME] == NULL)
-        return DY_AT(c, m, "model %zu has no 'name'", index + 1);
-    {
-        const yaml_node_t *v = val[DY_NAME];
-
-        if (v->type != YAML_SCALAR_NODE || dy_is_null(v) ||
-            !demand_name_ok((const char *)v->data.scalar.value, v->data.scalar.length))
-            return dy_expected(c, v, "name",
-                               "letters, digits, '.', '_' or '-', at most 63, from a letter or "
-                               "digit");
-        memcpy(d.name, v->data.scalar.value, v->data.scalar.length);
-        d.name[v->data.scalar.length] = '\0';
-    }
+        return DY_AT(c, m, "%s %zu has no 'name'", c->item, index + 1);
+    if (dy_name(c, val[DY_NAME], "name", d.name) < 0)
+        return -1;
+    d.line = (unsigned)val[DY_NAME]->start_mark.line + 1;
     if (val[DY_MEM] == NULL)
-        return DY_AT(c, m, "model '%s' has no 'memory_gib'", d.name);
+        return DY_AT(c, m, "%s '%s' has no 'memory_gib'", c->item, d.name);
     if (dy_number(c, val[DY_MEM], "memory_gib", DEMAND_MAX_MEM_GIB,
-                  "a positive number (GiB, at most 65536)", &d.mem_gib) < 0)
+                  "a positive number (GiB, at most 65536)", &d.mem_gib) < 0 ||
+        dy_compute(c, val, &d) < 0)
         return -1;
-    if (val[DY_SMS] != NULL && val[DY_FRACTION] != NULL) {
-        const yaml_node_t *later =
-            val[DY_SMS]->start_mark.index > val[DY_FRACTION]->start_mark.index ? val[DY_SMS]
-                                                                               : val[DY_FRACTION];
-
-        return DY_AT(c, later, "model '%s': min_sms and compute_fraction both given: expected one",
-                     d.name);
-    }
-    if (val[DY_SMS] != NULL && dy_count(c, val[DY_SMS], "min_sms", DEMAND_MAX_SMS,
-                                        "a whole number from 1 to 65536", &d.min_sms) < 0)
+    if (val[DY_TENANT] != NULL && dy_name(c, val[DY_TENANT], "tenant", d.tenant) < 0)
         return -1;
-    if (val[DY_FRACTION] != NULL &&
-        dy_number(c, val[DY_FRACTION], "compute_fraction", 1.0,
-                  "a share of the GPU's SMs above 0 and at most 1", &d.min_fraction) < 0)
+    if (val[DY_ISOLATION] != NULL && dy_isolation(c, val[DY_ISOLATION], &d.isolation) < 0)
         return -1;
-    if (val[DY_REPLICAS] != NULL && dy_count(c, val[DY_REPLICAS], "replicas", PLAN_MAX_REPLICAS,
-                                             "a whole number from 1 to 1024", &d.replicas) < 0)
+    str_printf(each, sizeof(each), "a whole number from 1 to %lu", demand_max_each(c->set));
+    if (val[DY_REPLICAS] != NULL &&
+        dy_count(c, val[DY_REPLICAS], "replicas", demand_max_each(c->set), each, &replicas) < 0)
         return -1;
+    d.replicas = (unsigned)replicas;
 
     switch (demand_add(c->set, &d)) {
     case DEMAND_ADDED:
-        c->first_line[c->set->n - 1] = val[DY_NAME]->start_mark.line + 1;
         return 0;
     case DEMAND_DUPLICATE:
-        return DY_AT(c, val[DY_NAME], "duplicate model name '%s' (first at line %zu)", d.name,
-                     c->first_line[demand_find(c->set, d.name)]);
+        first = demand_find(c->set, d.name);
+        return DY_AT(c, val[DY_NAME], "duplicate %s name '%s' (first at line %u)", c->item, d.name,
+                     c->set->d[first].line);
     case DEMAND_TOO_MANY:
-        return DY_AT(c, m, "too many models: at most %d", PLAN_MAX_DEMANDS);
+        return DY_AT(c, m, "too many %ss: at most %zu", c->item, demand_max_count(c->set));
     case DEMAND_TOO_MANY_REPLICAS:
         return DY_AT(c, val[DY_REPLICAS] != NULL ? val[DY_REPLICAS] : m,
-                     "too many replicas in all: at most %d", PLAN_MAX_REPLICAS);
+                     "too many replicas in all: at most %zu", demand_max_total(c->set));
     }
     return 0;
 }
 
+static const char *const dy_gpu_keys[] = {"model", "count"};
+
+/* One item of `gpus`. */
+static int dy_gpu(struct demand_yaml *c, const yaml_node_t *g, size_t index)
+{
+    const yaml_node_t *val[2] = {0};
+    struct demand_set *set = c->set;
+    struct demand_gpu *out;
+    struct demand_quote q;
+    const struct mig_gpu *known;
+    char got[64];
+
+    if (g->type != YAML_MAPPING_NODE)
+        return DY_AT(c, g, "gpus: each GPU is a mapping with model and count, got %s",
+                     dy_got(g, &q, got, sizeof(got)));
+    if (dy_keys(c, g, dy_gpu_keys, 2, "a GPU", "model or count", val, NULL) < 0)
+        return -1;
+    if (val[0] == NULL)
+        return DY_AT(c, g, "GPU %zu has no 'model'", index + 1);
+    if (set->n_gpus == PLAN_MAX_GPU_MODELS)
+        return DY_AT(c, g, "too many GPU models: at most %d", PLAN_MAX_GPU_MODELS);
+    out = &set->gpus[set->n_gpus];
+    memset(out, 0, sizeof(*out));
+    if (val[0]->type != YAML_SCALAR_NODE || dy_is_null(val[0]) ||
+        !demand_span(out->model, sizeof(out->model), (const char *)val[0]->data.scalar.value,
+                     val[0]->data.scalar.length) ||
+        (known = mig_gpu_find(out->model)) == NULL)
+        return dy_expected(c, val[0], "model",
+                           "a catalog model such as A100-80GB or H100-80GB (gpushare mig "
+                           "profiles lists them)");
+    str_printf(out->model, sizeof(out->model), "%s", known->model);
+    out->line = (unsigned)val[0]->start_mark.line + 1;
+    for (size_t i = 0; i < set->n_gpus; i++)
+        if (strcmp(set->gpus[i].model, out->model) == 0)
+            return DY_AT(c, val[0], "duplicate GPU model '%s' (first at line %u): give one count",
+                         out->model, set->gpus[i].line);
+    out->count = 1;
+    if (val[1] != NULL && dy_count(c, val[1], "count", PLAN_MAX_GPU_COUNT,
+                                   "a whole number from 1 to 100000", &out->count) < 0)
+        return -1;
+    set->n_gpus++;
+    return 0;
+}
+
+/* A non-empty list under key, each item through fn. */
+static int dy_list(struct demand_yaml *c, const yaml_node_t *list, const char *key,
+                   const char *item, int (*fn)(struct demand_yaml *, const yaml_node_t *, size_t))
+{
+    char what[64];
+
+    str_printf(what, sizeof(what), "a list of %s", key);
+    if (list->type != YAML_SEQUENCE_NODE)
+        return dy_expected(c, list, key, what);
+    if (list->data.sequence.items.top == list->data.sequence.items.start)
+        return DY_AT(c, list, "%s: the list is empty: expected at least one %s", key, item);
+    for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top;
+         it++) {
+        const yaml_node_t *m = yaml_document_get_node(c->doc, *it);
+
+        if (m == NULL)
+            return DY_AT(c, list, "an item of %s is missing", key);
+        if (fn(c, m, (size_t)(it - list->data.sequence.items.start)) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const char *const dy_top_keys[] = {"gpus", "workloads", "models"};
+#define DY_TOP_EXPECTED "gpus and workloads (or models)"
+
 static int dy_document(struct demand_yaml *c)
 {
     const yaml_node_t *root = yaml_document_get_root_node(c->doc);
-    const yaml_node_t *models = NULL;
+    const yaml_node_t *val[3] = {0}, *key[3] = {0}, *list;
     struct demand_quote q;
     char got[64];
 
     if (root == NULL)
-        return demand_at(c->err, c->name, 0, 0, "empty document: expected a mapping with 'models'");
+        return demand_at(c->err, c->name, 0, 0,
+                         "empty document: expected a mapping with 'workloads' or 'models'");
     if (root->type != YAML_MAPPING_NODE)
-        return DY_AT(c, root, "expected a mapping with 'models', got %s",
+        return DY_AT(c, root, "expected a mapping with 'workloads' or 'models', got %s",
                      dy_got(root, &q, got, sizeof(got)));
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
-         p++) {
-        const yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        const yaml_node_t *v = yaml_document_get_node(c->doc, p->value);
-
-        if (k == NULL || v == NULL)
-            return DY_AT(c, root, "a key or value of the document is missing");
-        if (!dy_scalar_is(k, "models")) {
-            if (k->type != YAML_SCALAR_NODE)
-                return DY_AT(c, k, "unknown key at the top: expected only 'models'");
-            return DY_AT(
-                c, k, "unknown key '%s' at the top: expected only 'models'",
-                demand_quote(&q, (const char *)k->data.scalar.value, k->data.scalar.length));
-        }
-        if (models != NULL)
-            return DY_AT(c, k, "duplicate key 'models'");
-        models = v;
-    }
-    if (models == NULL)
-        return DY_AT(c, root, "no 'models': expected a list of models under 'models'");
-    if (models->type != YAML_SEQUENCE_NODE)
-        return dy_expected(c, models, "models", "a list of models");
-    if (models->data.sequence.items.top == models->data.sequence.items.start)
-        return DY_AT(c, models, "models: the list is empty: expected at least one model");
-    for (yaml_node_item_t *it = models->data.sequence.items.start;
-         it < models->data.sequence.items.top; it++) {
-        const yaml_node_t *m = yaml_document_get_node(c->doc, *it);
-
-        if (m == NULL)
-            return DY_AT(c, models, "a model of the list is missing");
-        if (dy_model(c, m, (size_t)(it - models->data.sequence.items.start)) < 0)
-            return -1;
-    }
-    return 0;
+    if (dy_keys(c, root, dy_top_keys, 3, "the document", DY_TOP_EXPECTED, val, key) < 0)
+        return -1;
+    if (val[1] != NULL && val[2] != NULL)
+        return DY_AT(c, dy_later(key[1], key[2]),
+                     "workloads and models both given: expected one list (models is the older "
+                     "name)");
+    if (val[1] == NULL && val[2] == NULL)
+        return DY_AT(c, root, "no 'workloads': expected a list of workloads under 'workloads'");
+    c->set->workloads = val[1] != NULL;
+    c->list_key = val[1] != NULL ? "workloads" : "models";
+    c->item = val[1] != NULL ? "workload" : "model";
+    list = val[1] != NULL ? val[1] : val[2];
+    if (val[0] != NULL && dy_list(c, val[0], "gpus", "GPU", dy_gpu) < 0)
+        return -1;
+    return dy_list(c, list, c->list_key, c->item, dy_model);
 }
 
 /* Line and column (0-based) of byte offset in buf, for libyaml's reader errors, which give
@@ -600,7 +922,7 @@ int demand_load_yaml_buf(struct error *err, const char *buf, size_t len, const c
     bool have_doc = false;
     int rv = -1;
 
-    set->n = 0;
+    demand_set_begin(set, false);
     if (buf == NULL)
         len = 0;
     if (!yaml_parser_initialize(&parser)) {
@@ -632,7 +954,7 @@ int demand_load_yaml_buf(struct error *err, const char *buf, size_t len, const c
     rv = 0;
 fail:
     if (rv < 0)
-        set->n = 0;
+        demand_set_release(set);
     if (have_doc)
         yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -643,33 +965,16 @@ int demand_load_yaml(struct error *err, const char *path, struct demand_set *set
 {
     int more = 0;
     const char *shown = demand_short_name(path, &more);
-    const char *dots = more ? "..." : "";
-    FILE *f;
-    char *buf = NULL;
-    size_t len;
-    int rv = -1;
+    char name[72], *buf = NULL;
+    size_t len = 0;
+    int rv;
 
-    set->n = 0;
-    f = fopen(path, "rb");
-    if (f == NULL)
-        return error_set(err, ERR_IO, "cannot open '%s%s': %s", dots, shown, strerror(errno));
-    buf = malloc(DEMAND_MAX_FILE_BYTES + 1);
-    if (buf == NULL) {
-        error_set(err, ERR_IO, "cannot read '%s%s': out of memory", dots, shown);
-        goto fail;
-    }
-    len = fread(buf, 1, DEMAND_MAX_FILE_BYTES + 1, f);
-    if (ferror(f)) {
-        error_set(err, ERR_IO, "cannot read '%s%s': %s", dots, shown, strerror(errno));
-        goto fail;
-    }
-    if (len > DEMAND_MAX_FILE_BYTES) {
-        error_set(err, ERR_INVALID, "'%s%s' is larger than 1 MiB: not a demands file", dots, shown);
-        goto fail;
-    }
+    demand_set_begin(set, false);
+    str_printf(name, sizeof(name), "%s%s", more ? "..." : "", shown);
+    if (io_read_file(err, path, name, DEMAND_MAX_FILE_BYTES, "a plan or demands file", &buf, &len) <
+        0)
+        return -1;
     rv = demand_load_yaml_buf(err, buf, len, path, set);
-fail:
     free(buf);
-    fclose(f);
     return rv;
 }

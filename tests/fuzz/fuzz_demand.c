@@ -55,7 +55,20 @@ static void fuzz_check_set(const struct demand_set *set)
 {
     size_t total = 0;
 
-    fuzz_require(set->n >= 1 && set->n <= PLAN_MAX_DEMANDS, "accepted set size", "");
+    size_t max_n = set->workloads ? PLAN_MAX_WORKLOADS : PLAN_MAX_DEMANDS;
+    size_t max_total = set->workloads ? PLAN_MAX_TOTAL_REPLICAS : PLAN_MAX_REPLICAS;
+
+    fuzz_require(set->n >= 1 && set->n <= max_n, "accepted set size", "");
+    fuzz_require(set->n_gpus <= PLAN_MAX_GPU_MODELS, "accepted GPU entries", "");
+    for (size_t i = 0; i < set->n_gpus; i++) {
+        fuzz_require(mig_gpu_find(set->gpus[i].model) != NULL, "unknown GPU accepted",
+                     set->gpus[i].model);
+        fuzz_require(set->gpus[i].count >= 1 && set->gpus[i].count <= PLAN_MAX_GPU_COUNT,
+                     "accepted GPU count", set->gpus[i].model);
+        for (size_t j = 0; j < i; j++)
+            fuzz_require(strcmp(set->gpus[i].model, set->gpus[j].model) != 0,
+                         "duplicate GPU model", set->gpus[i].model);
+    }
     for (size_t i = 0; i < set->n; i++) {
         const struct demand *d = &set->d[i];
 
@@ -67,11 +80,23 @@ static void fuzz_check_set(const struct demand_set *set)
                      "accepted share", d->name);
         fuzz_require(d->min_sms == 0 || d->min_fraction == 0, "both SMs and share", d->name);
         fuzz_require(d->replicas >= 1, "accepted replicas", d->name);
+        fuzz_require((d->rate > 0) == (d->request_ms > 0), "rate without request time", d->name);
+        fuzz_require(isfinite(d->rate) && d->rate <= DEMAND_MAX_RATE && isfinite(d->request_ms) &&
+                         d->request_ms <= DEMAND_MAX_REQUEST_MS,
+                     "accepted request stream", d->name);
+        fuzz_require(d->rate == 0 || (d->min_sms == 0 && d->min_fraction == 0),
+                     "request stream and SMs or share", d->name);
+        fuzz_require(d->slo_ms == 0 || (d->rate > 0 && isfinite(d->slo_ms)), "SLO without rate",
+                     d->name);
+        fuzz_require(fuzz_name_ok(d->tenant), "accepted tenant", d->tenant);
+        fuzz_require(d->isolation == ISO_NONE || d->isolation == ISO_SOFT ||
+                         d->isolation == ISO_HARD,
+                     "accepted isolation", d->name);
         for (size_t j = 0; j < i; j++)
             fuzz_require(strcmp(set->d[j].name, d->name) != 0, "duplicate name", d->name);
         total += d->replicas;
     }
-    fuzz_require(total == demand_replicas(set) && total <= PLAN_MAX_REPLICAS,
+    fuzz_require(total == demand_replicas(set) && total <= max_total,
                  "accepted replicas in all", "");
 }
 
@@ -97,7 +122,7 @@ static void fuzz_plan(const struct demand_set *set)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct demand_set set; /* about 22 KiB */
+    struct demand_set set;
     struct error err = {0};
     char *s = malloc(size + 1);
     char *exact = malloc(size ? size : 1);
@@ -114,6 +139,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (demand_parse_inline(&err, s, &set) == 0) {
         fuzz_check_set(&set);
         fuzz_plan(&set);
+        demand_set_release(&set);
     } else {
         fuzz_check_demand_refusal(&err, ERR_USAGE, &set);
     }
@@ -121,6 +147,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (demand_load_yaml_buf(&err, exact, size, "fuzz.yaml", &set) == 0) {
         fuzz_check_set(&set);
         fuzz_plan(&set);
+        demand_set_release(&set);
     } else {
         fuzz_check_demand_refusal(&err, ERR_INVALID, &set);
     }
