@@ -35,7 +35,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 # Pure logic: no CUDA header, linked by the unit tests and the fuzzers.
 BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timeline.c sampler.c \
               harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c \
-              mpsbench.c mps_threads.c mps_clients.c))
+              mpsbench.c mps_threads.c mps_clients.c mix.c))
 PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
              src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c \
              src/fleet/*.c) \
@@ -144,11 +144,18 @@ $(BUILD)/test/fake_worker: tests/fake_worker.c $(PURE_ASAN) | $(GEN)
 
 $(BUILD)/test/test_harness $(BUILD)/test/test_mpsbench: $(BUILD)/test/fake_worker
 
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) | $(BUILD)/gen/version.h
+# The committed device results the planner embeds (src/plan/evidence_docs.c names them; .incbin
+# reads them while assembling, which no dependency file records).
+EVIDENCE_DOCS := $(shell sed -n 's/^\#define DOC_[A-Z_]* "\(.*\)"/\1/p' src/plan/evidence_docs.c)
+$(BUILD)/obj/plan/evidence_docs.o $(BUILD)/asan/plan/evidence_docs.o: $(EVIDENCE_DOCS)
+PLAN_EXAMPLES := $(shell sed -n 's/^\#define EX_[A-Z0-9_]* "\(.*\)"/\1/p' src/plan/examples.c)
+$(BUILD)/obj/plan/examples.o $(BUILD)/asan/plan/examples.o: $(PLAN_EXAMPLES)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(EVIDENCE_DOCS) $(PLAN_EXAMPLES) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)
 	$(Q)$(CLANG) $(CPPFLAGS_ALL) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
-	    -fno-sanitize-recover=all -o $@ $^ $(DEP_LIBS) -ldl -lm
+	    -fno-sanitize-recover=all -o $@ $(filter %.c,$^) $(DEP_LIBS) -ldl -lm
 
 deps:
 	@tools/setup.sh

@@ -15,7 +15,10 @@ static int cmd_version(int argc, char **argv);
 
 static const struct cmd commands[] = {
     {"info", cmd_info, "show the GPU: limits, copy engines, PCIe, MIG profiles, MPS daemon", false},
-    {"bench", cmd_bench, "measure a sharing mode on this GPU (streams, timeslice, mig)", false},
+    {"plan", cmd_plan,
+     "which sharing mode for your workloads, what breaks with the others, and the files", false},
+    {"bench", cmd_bench, "measure a sharing mode on this GPU (streams, timeslice, mps, mig, mix)",
+     false},
     {"mig", cmd_mig, "MIG profiles, layout check, every layout, and a plan for your models", false},
     {"mps", cmd_mps, "start, stop, inspect an MPS daemon; run a command as its client", false},
     {"emit", cmd_emit,

@@ -3,7 +3,8 @@
 # and changes none of its settings. Writes everything to $OUT when set (the device machine's
 # return folder), else to build/gpu-test/. Commit what it measured under results/.
 #
-#   GPU_TEST=all|streams|timeslice|mig|mps|mps-quick tools/gpu-test.sh [extra bench streams options]
+#   GPU_TEST=all|streams|timeslice|mig|mps|mps-quick|mix|mix-quick tools/gpu-test.sh [extra bench
+#   streams options]
 #
 #   streams    info, the MIG profiles against nvidia-smi's, bench streams
 #   timeslice  bench timeslice twice (the second run only the timeline, to check that the
@@ -18,6 +19,10 @@
 #   mps-quick  the same with a short bench mps (one trial, two processes), for a smoke test
 #              MPS_PARTS=LIST passes --only LIST to bench mps; MPS_LIFECYCLE=0 skips the cycles,
 #              exec and SIGINT checks (to split the study over calls of limited length)
+#   mix        bench mix (a plan's mix of paced inference processes, alone and beside a gemm,
+#              time-sliced and under MPS), then plan check: the planner's predictions beside
+#              what was measured; no worker, MPS daemon or directory may be left
+#   mix-quick  the same, one trial of 0.5 s at 4 processes, for a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-build/gpu-test}
@@ -205,6 +210,19 @@ if [ "$lifecycle" = 1 ]; then
     interrupt 10 mps-interrupted bench mps --only threads
     leftovers "SIGINT in bench mps"
     no_mps_left "SIGINT in bench mps"
+fi
+mix=0
+case $what in all | mix | mix-quick) mix=1 ;; esac
+if [ "$mix" = 1 ]; then
+    mixopts=()
+    [ "$what" = mix-quick ] && mixopts=(--trials 1 --duration 0.5 --procs 4)
+    echo "== gpushare bench mix ${mixopts[*]}"
+    "$bin" bench mix -o "$out/mix.json" "${mixopts[@]}" | tee "$out/mix.txt" || status=1
+    leftovers "bench mix"
+    no_mps_left "bench mix"
+    echo "== gpushare plan check: the planner's predictions against the mix"
+    "$bin" plan check "$out/mix.json" -o "$out/mix-check.json" | tee "$out/mix-check.txt" ||
+        status=1
 fi
 echo "gpu-test: done (status $status); results in $out"
 exit "$status"

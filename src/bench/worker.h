@@ -8,7 +8,8 @@
  *   spin   full-GPU timeline kernel (kernels.h k_timeline): run time per kernel, and the
  *          trace of every time the context was switched out
  *   infer  batch-1 inference: `layers` matrix-vector products of size `hidden`, one
- *          synchronisation per request, every request's latency recorded
+ *          synchronisation per request, every request's latency recorded; with a rate, the
+ *          requests arrive at Poisson moments and each is timed from its arrival
  *   copy   pinned H2D then D2H of `bytes`, `batch` pairs per synchronisation
  *   info   no timed work: reports `gpushare info` for the device, so the parent learns the
  *          GPU without initialising CUDA itself
@@ -25,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -47,6 +49,9 @@ struct worker_opts {
     double gap_us;     /* spin: a timer step longer than this is a gap */
     unsigned hidden;   /* infer */
     unsigned layers;   /* infer */
+    double rate;       /* infer: requests per second arriving at Poisson moments, each timed
+                        * from its arrival (open loop); 0: back to back, from its start */
+    uint32_t seed;     /* infer --rate: the arrivals' seed; 0: the process id */
     size_t bytes;      /* copy: bytes each way per operation */
     /* Set in the worker's environment before CUDA starts, so they apply to it alone:
      * CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, CUDA_MPS_PINNED_DEVICE_MEM_LIMIT, CUDA_VISIBLE_DEVICES

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench/harness.h"
 #include "gpu/cu.h"
@@ -313,10 +314,48 @@ static void keep_latency(struct wl *w, double us)
     w->lat_us[w->n_lat++] = us;
 }
 
-/* One request: every layer reads the previous layer's output, then the host waits for it. */
+/* An exponential gap of mean 1 / rate seconds (xorshift64*, the top 53 bits as a uniform). */
+static double next_gap(struct wl *w)
+{
+    double u;
+
+    w->rng ^= w->rng >> 12;
+    w->rng ^= w->rng << 25;
+    w->rng ^= w->rng >> 27;
+    u = (double)((w->rng * 2685821657736338717ull) >> 11) / 9007199254740992.0;
+    return -log(1.0 - u) / w->o->rate;
+}
+
+/* With --rate, sleeps until the next request arrives and returns its arrival (us); the clock
+ * is CLOCK_MONOTONIC, the harness's. Without, now. */
+static double arrival_us(struct wl *w)
+{
+    struct timespec ts;
+    double t = harness_now();
+
+    if (!(w->o->rate > 0) || !w->timing)
+        return t * 1e6;
+    if (w->next_arrival == 0) {
+        w->rng = w->o->seed != 0 ? w->o->seed : (uint64_t)getpid() * 2654435761u + 1;
+        w->next_arrival = t + next_gap(w);
+    }
+    if (w->next_arrival > t) {
+        ts.tv_sec = (time_t)w->next_arrival;
+        ts.tv_nsec = (long)((w->next_arrival - (double)ts.tv_sec) * 1e9);
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != 0)
+            ;
+    }
+    t = w->next_arrival;
+    w->next_arrival += next_gap(w);
+    return t * 1e6;
+}
+
+/* One request: every layer reads the previous layer's output, then the host waits for it. A
+ * paced request that arrives while the one before still runs waits for it: the open-loop
+ * latency a server sees. */
 static int infer_step(struct error *err, struct wl *w)
 {
-    double t0 = now_us();
+    double t0 = arrival_us(w);
     void *in = w->b, *out = w->c, *tmp;
 
     for (unsigned l = 0; l < w->o->layers; l++) {

@@ -39,7 +39,9 @@ struct wl {
     void *weights[INFER_MAX_LAYERS];
     double *lat_us; /* infer: every timed request */
     size_t n_lat, cap_lat;
-    bool timing;                 /* infer: record latencies (the timed region) */
+    double next_arrival; /* infer --rate: the next request's arrival, seconds; 0 before the first */
+    uint64_t rng;        /* infer --rate: xorshift64 state of the arrivals */
+    bool timing;         /* infer: record latencies (the timed region) */
     struct k_timeline_out *tout; /* spin */
     uint64_t *gaps;
     json_t *trace; /* spin: the first timed kernel's trace */

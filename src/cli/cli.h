@@ -27,6 +27,7 @@ int cmd_mig(int argc, char **argv);
 int cmd_mps(int argc, char **argv);
 int cmd_emit(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /* Prints "gpushare: error: MSG" and the usage line to stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *usage, const struct error *err);

@@ -10,6 +10,7 @@
 
 #include "bench/bench.h"
 #include "bench/migbench.h"
+#include "bench/mix.h"
 #include "bench/mpsbench.h"
 #include "bench/multi.h"
 #include "bench/timeslice.h"
@@ -33,7 +34,10 @@ static const char usage[] =
     "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
     "                              [--clients N] [--sweep-step P] [--json] [-o FILE]\n"
     "       gpushare bench mig [--device N] [--trials N] [--duration S] [--profiles LIST]\n"
-    "                              [--json] [-o FILE]\n";
+    "                              [--json] [-o FILE]\n"
+    "       gpushare bench mix [--device N] [--trials N] [--duration S] [--procs LIST]\n"
+    "                              [--rate R] [--modes LIST] [--neighbour LIST] [--json]\n"
+    "                              [-o FILE]\n";
 
 static const char help[] =
     "streams: in-process sharing with CUDA streams: spin-kernel concurrency against its ideal,\n"
@@ -56,6 +60,10 @@ static const char help[] =
     "device. Otherwise emulated, never by enabling MIG: each slice is an MPS client of a\n"
     "private daemon capped at the slice's SMs and memory. Emulated means SMs and memory\n"
     "capacity only, no L2 or DRAM-bandwidth isolation.\n\n"
+    "mix: a plan's workload mix run for real: N batch-1 inference processes, each serving\n"
+    "requests that arrive at Poisson moments at a rate, alone or beside a gemm process, under\n"
+    "time-slicing and as clients of a private MPS daemon; every request timed from its\n"
+    "arrival. `gpushare plan check` sets the planner's predictions beside it.\n\n"
     "Prints a table on stdout and progress on stderr.\n\n"
     "  -d, --device N     CUDA device ordinal (default 0)\n"
     "  -n, --trials N     timed repetitions per figure: streams 3..1000 (default 10),\n"
@@ -67,7 +75,11 @@ static const char help[] =
     "      --duration S   timeslice, mps, mig: timed region of every worker, 0.2..60 s\n"
     "                     (default 2)\n"
     "      --profiles LIST  mig: the profiles to measure (default every profile of the GPU)\n"
-    "      --procs N      timeslice, mps: up to N processes at once, 2..8 (default 4)\n"
+    "      --procs N      timeslice, mps: up to N processes at once, 2..8 (default 4);\n"
+    "                     mix: the inference processes of each mix, e.g. 8,16 (default 8,16)\n"
+    "      --rate R       mix: requests per second of each process (default 100)\n"
+    "      --modes LIST   mix: timeslice,mps (default both)\n"
+    "      --neighbour LIST  mix: none,gemm: alone, and beside a gemm (default both)\n"
     "      --sizes LIST   timeslice, mps: contention gemm sizes (default 4096,1024)\n"
     "      --dtype T      timeslice, mps: gemm type, fp32 or bf16 (default fp32)\n"
     "      --clients N    mps: clients started at once to find the client limit, 2..64\n"
@@ -82,7 +94,7 @@ static const char help[] =
     "69 no NVIDIA driver or GPU, 130 interrupted (workers stopped, the MPS daemon stopped, the\n"
     "document written).\n";
 
-enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE, MODE_MPS, MODE_MIG };
+enum bench_mode { MODE_NONE, MODE_STREAMS, MODE_TIMESLICE, MODE_MPS, MODE_MIG, MODE_MIX };
 
 struct bench_opts {
     enum bench_mode mode;
@@ -96,6 +108,8 @@ struct bench_opts {
     struct timeslice_opts ts;
     struct migbench_opts mig;
     struct mpsbench_opts mps;
+    struct mix_opts mix;
+    const char *procs; /* --procs as given: a count, or mix's list */
 };
 
 static int parse_sizes(struct error *err, const char *arg, struct timeslice_opts *ts)
@@ -117,10 +131,14 @@ static int parse_ts_value(int opt, const char *arg, struct bench_opts *o, struct
     case 't':
         return parse_double(err, "--duration", arg, 0.2, 60, &o->duration);
     case 'P':
-        if (parse_uint(err, "--procs", arg, 2, TS_MAX_PROCS, &v) < 0)
-            return -1;
-        o->ts.max_procs = (unsigned)v;
+        o->procs = arg; /* a count or a list: the mode decides, once known */
         return 0;
+    case 'r':
+        return parse_double(err, "--rate", arg, 0.1, 10000, &o->mix.rate);
+    case 'M':
+        return mix_parse_modes(err, arg, &o->mix.modes);
+    case 'N':
+        return mix_parse_neighbours(err, arg, &o->mix.neighbours);
     case 'S':
         return parse_sizes(err, arg, &o->ts);
     case 'T':
@@ -174,7 +192,8 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
 static int parse_mode(struct error *err, int argc, char **argv, struct bench_opts *o)
 {
     if (optind >= argc)
-        return error_set(err, ERR_USAGE, "which mode? expected streams, timeslice, mps or mig");
+        return error_set(err, ERR_USAGE,
+                         "which mode? expected streams, timeslice, mps, mig or mix");
     if (strcmp(argv[optind], "streams") == 0)
         o->mode = MODE_STREAMS;
     else if (strcmp(argv[optind], "timeslice") == 0)
@@ -183,18 +202,43 @@ static int parse_mode(struct error *err, int argc, char **argv, struct bench_opt
         o->mode = MODE_MPS;
     else if (strcmp(argv[optind], "mig") == 0)
         o->mode = MODE_MIG;
+    else if (strcmp(argv[optind], "mix") == 0)
+        o->mode = MODE_MIX;
     else
         return error_set(err, ERR_USAGE,
-                         "unknown mode '%.40s': expected streams, timeslice, mps or mig",
+                         "unknown mode '%.40s': expected streams, timeslice, mps, mig or mix",
                          argv[optind]);
     if (optind + 1 < argc)
         return error_set(err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind + 1]);
     return 0;
 }
 
+/* --procs: a count for timeslice and mps, a list for mix. */
+static int check_procs(struct error *err, struct bench_opts *o)
+{
+    unsigned long v[MIX_MAX_SIZES];
+
+    if (o->procs == NULL)
+        return 0;
+    if (o->mode == MODE_MIX) {
+        if (parse_uint_list(err, "--procs", o->procs, 2, MIX_MAX_PROCS, v, MIX_MAX_SIZES,
+                            &o->mix.n_procs) < 0)
+            return -1;
+        for (size_t i = 0; i < o->mix.n_procs; i++)
+            o->mix.procs[i] = (unsigned)v[i];
+        return 0;
+    }
+    if (parse_uint(err, "--procs", o->procs, 2, TS_MAX_PROCS, v) < 0)
+        return -1;
+    o->ts.max_procs = (unsigned)v[0];
+    return 0;
+}
+
 /* Ranges and parts that depend on the mode, which may come after the options. */
 static int check_mode_options(struct error *err, struct bench_opts *o)
 {
+    if (check_procs(err, o) < 0)
+        return -1;
     if (o->mode == MODE_STREAMS) {
         if (o->trials_set && o->trials < 3)
             return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 3 to 1000",
@@ -206,7 +250,7 @@ static int check_mode_options(struct error *err, struct bench_opts *o)
     if (o->trials > TS_MAX_TRIALS)
         return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 1 to %d",
                          o->trials, TS_MAX_TRIALS);
-    if (o->mode == MODE_MIG)
+    if (o->mode == MODE_MIG || o->mode == MODE_MIX)
         return o->only != NULL
                    ? error_set(err, ERR_USAGE, "--only is for streams, timeslice and mps")
                    : 0;
@@ -231,6 +275,9 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
         {"profiles", required_argument, NULL, 'm'},
         {"clients", required_argument, NULL, 'C'},
         {"sweep-step", required_argument, NULL, 'W'},
+        {"rate", required_argument, NULL, 'r'},
+        {"modes", required_argument, NULL, 'M'},
+        {"neighbour", required_argument, NULL, 'N'},
         {"json", no_argument, NULL, 'j'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
@@ -286,6 +333,11 @@ static int run_mode(struct error *err, struct bench_opts *o, struct multi_ctx *c
                  o->duration);
         return bench_timeslice(err, c, &o->ts);
     }
+    if (o->mode == MODE_MIX) {
+        progress("bench mix on %s: %u trials of %.1f s per mix",
+                 json_string_value(json_object_get(info, "name")), o->trials, o->duration);
+        return bench_mix(err, c, &o->mix);
+    }
     g = calloc(1, sizeof(*g));
     if (g == NULL)
         abort();
@@ -314,6 +366,7 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
     struct run_meta meta = {.git_dirty = -1,
                             .command = o->mode == MODE_MIG   ? "bench mig"
                                        : o->mode == MODE_MPS ? "bench mps"
+                                       : o->mode == MODE_MIX ? "bench mix"
                                                              : "bench timeslice",
                             .argc = argc,
                             .argv = argv};
@@ -397,6 +450,14 @@ int cmd_bench(int argc, char **argv)
                 .sweep_n = 4096,
                 .sweep_step = 10,
                 .max_clients = MPS_MAX_CLIENTS},
+        .mix = {.procs = {8, 16},
+                .n_procs = 2,
+                .rate = 100,
+                .modes = MIX_TIMESLICE | MIX_MPS,
+                .neighbours = MIX_QUIET | MIX_GEMM,
+                .hidden = 4096,
+                .layers = 8,
+                .gemm_n = 4096},
     };
     bool done = false;
     int rc = parse(argc, argv, &o, &done);

@@ -15,7 +15,10 @@
 #include "cli/emit_targets.h"
 #include "core/fileset.h"
 #include "core/str.h"
+#include "core/strparse.h"
 #include "emit/mps.h"
+#include "plan/evidence.h"
+#include "plan/mps_share.h"
 #include "results/results.h"
 
 struct emit_target {
@@ -94,8 +97,8 @@ static const char mps_help[] =
     "default. The files are written together or not at all. See docs/emit-mps.md.\n\n"
     "  -o, --out DIR          where to write (made if missing, one level); required\n"
     "      --clients N        clients the daemon will serve, 1 to 60: the active thread\n"
-    "                         percentage becomes 100/(0.5*N), rounded up, at most 100 (MPS\n"
-    "                         doc 2.3.5.2)\n"
+    "                         percentage becomes each one's equal share, 100/N in whole percent,\n"
+    "                         as NVIDIA's device plugin sets it for N replicas\n"
     "      --thread-pct P     the default active thread percentage, 1 to 100 with at most two\n"
     "                         decimals; wins over --clients. With neither, none is set and\n"
     "                         the daemon's default, 100, holds\n"
@@ -136,7 +139,8 @@ enum {
 
 struct mps_cli {
     struct emit_mps_opts o;
-    const char *out, *results;
+    const char *out, *results, *clients;
+    char why[400];
     bool force, json;
 };
 
@@ -184,7 +188,7 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
             c->o.mem_limit = optarg;
             break;
         case OPT_CLIENTS:
-            c->o.clients = optarg;
+            c->clients = optarg;
             break;
         case OPT_RESULTS:
             c->results = optarg;
@@ -219,6 +223,16 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
         error_set(&err, ERR_USAGE, "no --out DIR: where should the files go?");
         return cli_usage_error(mps_usage, &err);
     }
+    if (c->clients != NULL) {
+        unsigned long n = 0;
+
+        if (parse_uint(&err, "--clients", c->clients, 1, EMIT_MPS_MAX_CLIENTS, &n) < 0)
+            return cli_usage_error(mps_usage, &err);
+        c->o.plan_clients = (unsigned)n;
+        c->o.plan_pct_centi = mps_share_pct((unsigned)n) * 100;
+        mps_share_why((unsigned)n, c->why, sizeof(c->why));
+        c->o.plan_why = c->why;
+    }
     return -1;
 }
 
@@ -248,14 +262,43 @@ static void print_summary(const json_t *sum, const struct emit_mps_config *cfg, 
            cfg->install_dir, dir, dir, dir, cfg->env_file, dir);
 }
 
+int emit_mps_write(struct error *err, const struct emit_mps_opts *o, const char *out, bool force,
+                   const char *results, struct emit_mps_config *cfg)
+{
+    char *text[EMIT_MPS_NFILES] = {NULL};
+    struct fileset_file files[EMIT_MPS_NFILES];
+    json_t *doc;
+    int rc;
+
+    /* Every option is checked before any file is read. */
+    if (emit_mps_configure(err, o, cfg) < 0)
+        return -1;
+    if (results != NULL) {
+        doc = results_load(err, results);
+        if (doc == NULL)
+            return -1;
+        rc = evidence_threads_at(err, doc, results, cfg->pct_centi > 0 ? cfg->pct_centi : 10000,
+                                 &cfg->measured);
+        json_decref(doc);
+        if (rc < 0)
+            return -1;
+    }
+    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
+        text[f] = emit_mps_render(cfg, f);
+        files[f] = (struct fileset_file){emit_mps_file_name(f), text[f], emit_mps_file_mode(f)};
+    }
+    rc = fileset_write(err, out, files, EMIT_MPS_NFILES, force);
+    for (int f = 0; f < EMIT_MPS_NFILES; f++)
+        free(text[f]);
+    return rc;
+}
+
 static int emit_mps(int argc, char **argv)
 {
     struct mps_cli c;
     struct emit_mps_config cfg;
     struct error err;
-    char *text[EMIT_MPS_NFILES] = {NULL};
-    struct fileset_file files[EMIT_MPS_NFILES];
-    json_t *doc = NULL, *sum;
+    json_t *sum;
     int rc;
 
     memset(&c, 0, sizeof(c));
@@ -263,28 +306,10 @@ static int emit_mps(int argc, char **argv)
     rc = parse_mps(argc, argv, &c);
     if (rc >= 0)
         return rc;
-    /* Every option is checked before any file is read. */
+    /* A bad value is a usage error, found before any file is read or written. */
     if (emit_mps_configure(&err, &c.o, &cfg) < 0)
         return cli_usage_error(mps_usage, &err);
-    if (c.results != NULL) {
-        doc = results_load(&err, c.results);
-        if (doc == NULL)
-            return cli_fail(&err);
-        c.o.results = doc;
-        c.o.results_name = c.results;
-        rc = emit_mps_configure(&err, &c.o, &cfg);
-        json_decref(doc);
-        if (rc < 0)
-            return err.code == ERR_USAGE ? cli_usage_error(mps_usage, &err) : cli_fail(&err);
-    }
-    for (int f = 0; f < EMIT_MPS_NFILES; f++) {
-        text[f] = emit_mps_render(&cfg, f);
-        files[f] = (struct fileset_file){emit_mps_file_name(f), text[f], emit_mps_file_mode(f)};
-    }
-    rc = fileset_write(&err, c.out, files, EMIT_MPS_NFILES, c.force);
-    for (int f = 0; f < EMIT_MPS_NFILES; f++)
-        free(text[f]);
-    if (rc < 0)
+    if (emit_mps_write(&err, &c.o, c.out, c.force, c.results, &cfg) < 0)
         return cli_fail(&err);
     sum = emit_mps_json(&cfg, c.out);
     if (c.json) {

@@ -402,7 +402,7 @@ static int cmd_plan_fleet(const struct mig_opts *o, const struct demand_set *d)
     return rc;
 }
 
-static int cmd_plan(const struct mig_opts *o, const char *arg)
+static int mig_cmd_plan(const struct mig_opts *o, const char *arg)
 {
     struct demand_set *d = calloc(1, sizeof(*d));
     struct mig_plan *p = calloc(1, sizeof(*p));
@@ -478,7 +478,7 @@ int cmd_mig(int argc, char **argv)
     if (strcmp(sub, "check") == 0 && optind + 1 == argc)
         return cmd_check(&o, argv[optind]);
     if (strcmp(sub, "plan") == 0 && optind + 1 == argc)
-        return cmd_plan(&o, argv[optind]);
+        return mig_cmd_plan(&o, argv[optind]);
     if (strcmp(sub, "check") == 0 || strcmp(sub, "plan") == 0)
         error_set(&err, ERR_USAGE, "%s takes exactly one %s", sub,
                   sub[0] == 'c' ? "LAYOUT" : "DEMANDS");

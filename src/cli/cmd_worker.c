@@ -30,6 +30,9 @@ static const char help[] =
     "  --spin-ms X    spin: run time per kernel (default 1)\n"
     "  --gap-us X     spin: a timer step longer than X is a gap (default 4)\n"
     "  --hidden N     infer: layer width (default 4096)  --layers N  infer (default 8)\n"
+    "  --rate R       infer: requests arrive at R per second, at Poisson moments, each\n"
+    "                 timed from its arrival (default 0: back to back)\n"
+    "  --seed N       infer --rate: the arrivals' seed (default: the process id)\n"
     "  --bytes SIZE   copy: bytes each way (default 64MiB)\n"
     "  --mps-thread-pct X, --mps-mem-limit SPEC, --mps-priority P, --visible-devices D\n"
     "                 set CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, CUDA_MPS_PINNED_DEVICE_MEM_LIMIT\n"
@@ -91,6 +94,12 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
     case 'R':
         o->mps_priority = arg;
         return parse_uint(err, "--mps-priority", arg, 0, 1, &v);
+    case 'r':
+        return parse_double(err, "--rate", arg, 0, 1e5, &o->rate);
+    case 'e':
+        rc = parse_uint(err, "--seed", arg, 1, UINT32_MAX, &v);
+        o->seed = (uint32_t)v;
+        return rc;
     default: /* --bytes */
         rc = parse_size(err, "--bytes", arg, 1, (uint64_t)1 << 36, &sz);
         o->bytes = (size_t)sz;
@@ -118,6 +127,8 @@ int cmd_worker(int argc, char **argv)
         {"visible-devices", required_argument, NULL, 'V'},
         {"streams", required_argument, NULL, 'S'},
         {"mps-priority", required_argument, NULL, 'R'},
+        {"rate", required_argument, NULL, 'r'},
+        {"seed", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };

@@ -70,7 +70,7 @@ static const char help[] =
 #define MAX_NODES 64
 
 struct k8s_cli {
-    bool fleet, mode_set, rename, force, json;
+    bool fleet, mode_set, rename, force, json, quiet;
     enum k8s_share mode;
     unsigned replicas, nodes, gpus;
     const char *out, *mig_layout, *gpu, *mig_config, *profile, *name, *namespace;
@@ -512,36 +512,62 @@ static void report(const struct k8s_cli *c, const struct k8s_out *o)
     json_decref(doc);
 }
 
-int emit_k8s(int argc, char **argv)
+/* Writes what c asks for; 0, or -1 with err set. */
+static int k8s_run(struct error *err, struct k8s_cli *c)
 {
-    struct k8s_cli c = {0};
     struct k8s_out o = {0};
     struct k8s_readme_opts r = {0};
     struct k8s_names names;
+    int rc;
+
+    memset(&names, 0, sizeof(names));
+    rc = c->fleet ? fleet_files(err, c, &o) : mode_files(err, c, &o, &names);
+    if (rc == 0) {
+        r = (struct k8s_readme_opts){
+            .mode = c->mode,
+            .files = o.readme,
+            .n_files = o.n,
+            .config_name = names.config[0] != '\0' ? names.config : NULL,
+            .mig_config = names.mig_config[0] != '\0' ? names.mig_config : NULL,
+            .namespace = c->fleet ? c->namespace : NULL, /* the example goes in default */
+        };
+        rc = add_file(err, &o, K8S_FILE_OTHER, "README.md", k8s_readme(err, &r), 0644);
+    }
+    if (rc == 0)
+        rc = fileset_write(err, c->out, o.files, o.n, c->force);
+    if (rc == 0 && !c->quiet)
+        report(c, &o);
+    out_free(&o);
+    return rc;
+}
+
+int emit_k8s_write(struct error *err, const struct emit_k8s_req *q)
+{
+    struct k8s_cli c = {0};
+
+    if (k8s_share_parse(err, q->mode, &c.mode) < 0)
+        return -1;
+    c.mode_set = true;
+    c.out = q->out;
+    c.replicas = q->replicas;
+    c.mig_layout = q->mig_layout;
+    c.gpu = q->gpu;
+    c.thread_pct = q->thread_pct;
+    c.mem_limit = q->mem_limit;
+    c.force = q->force;
+    c.quiet = q->quiet;
+    return k8s_run(err, &c);
+}
+
+int emit_k8s(int argc, char **argv)
+{
+    struct k8s_cli c = {0};
     struct error err;
     int rc = parse(argc, argv, &c);
 
     if (rc >= 0)
         return rc;
-    memset(&names, 0, sizeof(names));
-    rc = c.fleet ? fleet_files(&err, &c, &o) : mode_files(&err, &c, &o, &names);
-    if (rc == 0) {
-        r = (struct k8s_readme_opts){
-            .mode = c.mode,
-            .files = o.readme,
-            .n_files = o.n,
-            .config_name = names.config[0] != '\0' ? names.config : NULL,
-            .mig_config = names.mig_config[0] != '\0' ? names.mig_config : NULL,
-            .namespace = c.fleet ? c.namespace : NULL, /* the example goes in default */
-        };
-        rc = add_file(&err, &o, K8S_FILE_OTHER, "README.md", k8s_readme(&err, &r), 0644);
-    }
-    if (rc == 0)
-        rc = fileset_write(&err, c.out, o.files, o.n, c.force);
-    if (rc == 0)
-        report(&c, &o);
-    out_free(&o);
-    if (rc < 0)
+    if (k8s_run(&err, &c) < 0)
         return err.code == ERR_USAGE ? cli_usage_error(usage, &err) : cli_fail(&err);
     return EXIT_OK;
 }

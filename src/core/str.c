@@ -1,5 +1,6 @@
 #include "core/str.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,4 +56,38 @@ void strbuf_printf(struct strbuf *b, const char *fmt, ...)
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     va_end(ap);
     b->len += (size_t)n;
+}
+
+void str_ms(char *dst, size_t size, double ms)
+{
+    char n[32];
+
+    if (isnan(ms)) {
+        str_printf(dst, size, "?");
+    } else if (isinf(ms)) {
+        str_printf(dst, size, "unbounded");
+    } else if (fabs(ms) >= 1000) {
+        str_num(n, sizeof(n), ms / 1000);
+        str_printf(dst, size, "%s s", n);
+    } else if (fabs(ms) >= 1 || ms == 0) {
+        str_num(n, sizeof(n), ms);
+        str_printf(dst, size, "%s ms", n);
+    } else {
+        str_num(n, sizeof(n), ms * 1000);
+        str_printf(dst, size, "%s us", n);
+    }
+}
+
+void str_num(char *dst, size_t size, double v)
+{
+    double a = fabs(v);
+
+    if (isnan(v))
+        str_printf(dst, size, "?");
+    else if (isinf(v))
+        str_printf(dst, size, v > 0 ? "infinite" : "-infinite");
+    else if (a >= 1000 && a < 1e9)
+        str_printf(dst, size, "%.0f", v);
+    else
+        str_printf(dst, size, "%.3g", v);
 }

@@ -22,4 +22,12 @@ void strbuf_puts(struct strbuf *b, const char *s);
 /* Appends printf-style text of any length. */
 void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A duration for people, three significant figures in the unit that reads best: "167 us",
+ * "2.08 ms", "23.6 ms", "1.25 s"; "?" for NaN, "unbounded" for infinity. */
+void str_ms(char *dst, size_t size, double ms);
+
+/* A number for people: three significant figures, no exponent below a billion ("61.9",
+ * "0.888", "1500"), "?" for NaN. */
+void str_num(char *dst, size_t size, double v);
+
 #endif

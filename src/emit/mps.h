@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "plan/evidence.h"
 
 /* A path written into a file is shorter than this: MPS puts Unix sockets in the pipe directory,
  * and a socket's path must fit in sun_path (108 bytes). */
@@ -26,8 +27,6 @@
 #define EMIT_MPS_MAX_MEM 16
 /* Most MPS clients per device: 48 up to CUDA 13.0, 60 since (MPS doc 2.3.5.1). */
 #define EMIT_MPS_MAX_CLIENTS 60
-/* The id of the test in a `gpushare bench mps` document that measured the percentages. */
-#define EMIT_MPS_TEST_ID "mps.threads.sms"
 
 #define EMIT_MPS_DEFAULT_PIPE_DIR "/tmp/nvidia-mps"    /* MPS doc 4.2.2 */
 #define EMIT_MPS_DEFAULT_LOG_DIR "/var/log/nvidia-mps" /* MPS doc 4.2.3 */
@@ -45,18 +44,22 @@ struct emit_mps_opts {
     const char *pipe_mode;              /* octal, the mode mps-start.sh gives a new pipe dir */
     const char *thread_pct;             /* 1 to 100, at most two decimals */
     const char *mem_limit;              /* "DEV=LIMIT[,DEV=LIMIT...]" */
-    const char *clients;                /* 1 to EMIT_MPS_MAX_CLIENTS: the recommendation's n */
-    const json_t *results;              /* a checked results document (results_load), or NULL */
-    const char *results_name;           /* its file name, for messages and the files' headers */
-    const char *version, *commit;       /* NULL: the build's (version.h); tests fix them */
-    int dirty;                          /* -1: the build's flag (the CLI); 0 or 1 (tests) */
+    /* A thread percentage the plan decided (plan/mps_share.h, or a plan document), written
+     * when --thread-pct is not given: in hundredths (0: none), for how many clients, and the
+     * sentence the files give for where it came from. */
+    unsigned plan_pct_centi;
+    unsigned plan_clients;
+    const char *plan_why;
+    const char *mem_why;          /* where mem_limit came from, when a plan decided it */
+    const char *version, *commit; /* NULL: the build's (version.h); tests fix them */
+    int dirty;                    /* -1: the build's flag (the CLI); 0 or 1 (tests) */
 };
 
 /* Where a value came from. */
 enum emit_mps_source {
     EMIT_MPS_SRC_DEFAULT = 0,
     EMIT_MPS_SRC_OPTION,
-    EMIT_MPS_SRC_RECOMMENDED, /* the thread percentage from --clients (MPS doc 2.3.5.2) */
+    EMIT_MPS_SRC_PLAN, /* what the plan decided: --clients N, or a plan document */
 };
 
 /* One entry of a pinned memory limit. */
@@ -66,19 +69,6 @@ struct emit_mps_mem {
     unsigned long long mib; /* the limit in MiB */
 };
 
-/* What the results document measured at the percentage in force (or at 100 when none is set). */
-struct emit_mps_measured {
-    bool present;              /* a --results document was given */
-    char results[128];         /* its name, printable ASCII only */
-    char gpu[96];              /* info.name, printable ASCII; "" when unknown */
-    unsigned pct_centi;        /* the percentage looked up, in hundredths */
-    bool exact;                /* that percentage was measured: sms_lo..sms_hi */
-    unsigned sms_lo, sms_hi;   /* SMs a client saw there (several trials may differ) */
-    bool has_below, has_above; /* otherwise: the nearest measured points around it */
-    unsigned below_centi, below_sms, above_centi, above_sms;
-    long sms_total, granularity; /* derived sms_total, granularity_sms; -1 when absent */
-};
-
 /* The checked values and their sources: what the files are rendered from. */
 struct emit_mps_config {
     char pipe_dir[EMIT_MPS_PATH_MAX], log_dir[EMIT_MPS_PATH_MAX];
@@ -86,12 +76,16 @@ struct emit_mps_config {
     char control[EMIT_MPS_PATH_MAX];
     unsigned pipe_mode;
     unsigned pct_centi; /* the active thread percentage in hundredths; 0: not set (100 holds) */
-    unsigned clients;   /* n of the recommendation; 0 when --clients was not given */
+    unsigned clients;   /* the clients the plan's percentage is for; 0 when none */
+    char pct_why[400];  /* where the plan's percentage came from; "" when none */
+    char mem_why[400];  /* where the memory limit came from when the plan decided it */
     struct emit_mps_mem mem[EMIT_MPS_MAX_MEM];
     size_t n_mem;
     enum emit_mps_source src_pipe_dir, src_log_dir, src_install_dir, src_env_file, src_control,
         src_pipe_mode, src_pct, src_mem;
-    struct emit_mps_measured measured;
+    /* What a results document measured at the percentage in force (or at 100 when none is
+     * set): the caller looks it up (evidence_threads_at) after configuring. */
+    struct ev_threads_at measured;
     char version[32], commit[48]; /* printable ASCII */
     bool dirty;
 };
@@ -111,11 +105,9 @@ mode_t emit_mps_file_mode(enum emit_mps_file f);
 const char *emit_mps_file_what(enum emit_mps_file f);
 
 /*
- * Checks every option and fills c: defaults where nothing was given, the thread percentage from
- * --clients (100/(0.5 n), rounded up, at most 100) unless --thread-pct was given, and what the
- * results document measured. ERR_USAGE for a bad value (the message names the option and the
- * value); ERR_INVALID when the results document has no usable EMIT_MPS_TEST_ID test (the message
- * names the file). c is left zeroed on failure.
+ * Checks every option and fills c: defaults where nothing was given, the plan's thread
+ * percentage unless --thread-pct was given. ERR_USAGE for a bad value (the message names the
+ * option and the value). c is left zeroed on failure.
  */
 int emit_mps_configure(struct error *err, const struct emit_mps_opts *o, struct emit_mps_config *c)
     __attribute__((warn_unused_result));
@@ -142,9 +134,6 @@ int emit_mps_parse_pct(struct error *err, const char *what, const char *s, unsig
 
 /* The percentage as the files write it: "25", "12.5", "33.33". */
 void emit_mps_pct_text(unsigned centi, char *out, size_t size);
-
-/* The recommendation for n clients (MPS doc 2.3.5.2): 100/(0.5 n) rounded up, at most 100. */
-unsigned emit_mps_recommend_pct(unsigned clients);
 
 /*
  * "DEV=LIMIT[,DEV=LIMIT...]" as CUDA_MPS_PINNED_DEVICE_MEM_LIMIT is written (MPS doc 4.2.7):

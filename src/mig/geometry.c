@@ -488,7 +488,9 @@ void mig_layout_usage(const struct mig_layout *l, struct mig_usage *u)
         u->sms_stranded = gpu->sms - u->sms;
 }
 
-void mig_layout_name(const struct mig_layout *l, char *out, size_t size)
+/* The layout in words (sep " + ", count " x") or as mig_layout_parse() reads it (",", ":"). */
+static void layout_text(const struct mig_layout *l, char *out, size_t size, const char *sep,
+                        const char *count)
 {
     struct sbuf b = {out, size, 0};
     size_t order[MIG_MAX_INSTANCES], n = l->n < MIG_MAX_INSTANCES ? l->n : MIG_MAX_INSTANCES;
@@ -506,11 +508,21 @@ void mig_layout_name(const struct mig_layout *l, char *out, size_t size)
 
         while (j < n && l->prof[order[j]] == l->prof[order[i]])
             j++;
-        sb_add(&b, "%s%s", i == 0 ? "" : " + ", prof_of(l->gpu, l->prof[order[i]])->name);
+        sb_add(&b, "%s%s", i == 0 ? "" : sep, prof_of(l->gpu, l->prof[order[i]])->name);
         if (j - i > 1)
-            sb_add(&b, " x%zu", j - i);
+            sb_add(&b, "%s%zu", count, j - i);
         i = j;
     }
+}
+
+void mig_layout_name(const struct mig_layout *l, char *out, size_t size)
+{
+    layout_text(l, out, size, " + ", " x");
+}
+
+void mig_layout_spec(const struct mig_layout *l, char *out, size_t size)
+{
+    layout_text(l, out, size, ",", ":");
 }
 
 /* Cells of 5 columns per memory slice; rows lose trailing spaces. */

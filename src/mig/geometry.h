@@ -65,6 +65,9 @@ void mig_layout_usage(const struct mig_layout *l, struct mig_usage *u);
 /* "3g.40gb + 2g.20gb + 1g.10gb x2": the layout in words. */
 void mig_layout_name(const struct mig_layout *l, char *out, size_t size);
 
+/* "3g.40gb,2g.20gb,1g.10gb:2": the layout as mig_layout_parse() reads it. */
+void mig_layout_spec(const struct mig_layout *l, char *out, size_t size);
+
 /*
  * Draws the placed layout (after mig_check_layout() returned true) over the GPU's memory
  * slices, one row per instance in l's order, then a row of the free slices:

@@ -84,12 +84,17 @@ struct mp_rep {
     bool sms_unknown;     /* a share of a GPU whose SM count the catalog does not know */
     unsigned min_mslices; /* fewest memory slices of a profile that holds it; 0: none does */
     unsigned min_gslices; /* fewest compute slices of one */
+    const char *tenant;   /* under MPS a slice is shared within one tenant only */
+    bool hard;            /* hard isolation: a slice of its own, never shared */
 };
 
 /* What one replica of d needs on gpu. */
 static struct mp_rep mp_rep_of(const struct mig_gpu *gpu, const struct demand *d)
 {
-    struct mp_rep r = {.mem = d->mem_gib, .sms = demand_sms_needed(d, gpu->sms)};
+    struct mp_rep r = {.mem = d->mem_gib,
+                       .sms = demand_sms_needed(d, gpu->sms),
+                       .tenant = d->tenant,
+                       .hard = d->isolation == ISO_HARD};
 
     r.sms_unknown = d->min_fraction > 0.0 && gpu->sms == 0;
     return r;
@@ -373,8 +378,9 @@ struct mp_pack {
     unsigned rest_min_sms[PLAN_MAX_REPLICAS + 1];
     double mem[MIG_MAX_INSTANCES]; /* left in each instance */
     unsigned sms[MIG_MAX_INSTANCES], clients[MIG_MAX_INSTANCES];
-    unsigned limit[MIG_MAX_INSTANCES]; /* clients of each when empty */
-    unsigned inst[PLAN_MAX_REPLICAS];  /* instance of order[i] */
+    unsigned limit[MIG_MAX_INSTANCES];             /* clients of each when empty */
+    const struct mp_rep *first[MIG_MAX_INSTANCES]; /* a replica in each, its tenant's */
+    unsigned inst[PLAN_MAX_REPLICAS];              /* instance of order[i] */
     unsigned long nodes, budget;
     bool cut;
 };
@@ -383,6 +389,12 @@ static bool mp_pack_fits(const struct mp_pack *p, unsigned i, const struct mp_re
 {
     const struct mig_profile_spec *s = &p->gpu->profiles[p->l->prof[i]];
 
+    const struct mp_rep *f = p->first[i];
+
+    // A slice's MPS group is one tenant's (one server per user, one fault domain), and a
+    // replica that needs hard isolation has a slice to itself.
+    if (f != NULL && (r->hard || f->hard || strcmp(f->tenant, r->tenant) != 0))
+        return false;
     return p->clients[i] > 0 && p->mem[i] + MP_EPS >= r->mem && mp_holds(s, r) &&
            p->sms[i] >= r->sms;
 }
@@ -450,7 +462,8 @@ static bool mp_pack_from(struct mp_pack *p, size_t k)
             unsigned j = order[q];
 
             twin = p->l->prof[j] == p->l->prof[i] && p->mem[j] == p->mem[i] &&
-                   p->sms[j] == p->sms[i] && p->clients[j] == p->clients[i];
+                   p->sms[j] == p->sms[i] && p->clients[j] == p->clients[i] &&
+                   p->first[j] == NULL && p->first[i] == NULL;
         }
         if (twin)
             continue;
@@ -458,11 +471,15 @@ static bool mp_pack_from(struct mp_pack *p, size_t k)
         p->sms[i] -= r->sms;
         p->clients[i]--;
         p->inst[k] = i;
+        if (p->first[i] == NULL)
+            p->first[i] = r;
         if (mp_pack_from(p, k + 1))
             return true;
         p->mem[i] += r->mem;
         p->sms[i] += r->sms;
         p->clients[i]++;
+        if (p->clients[i] == p->limit[i])
+            p->first[i] = NULL;
         if (p->cut)
             return false;
     }
@@ -474,6 +491,8 @@ static bool mp_pack_from(struct mp_pack *p, size_t k)
 struct mp_ctx {
     const struct mig_gpu *gpu;
     const struct demand_set *set;
+    mig_plan_accept_fn *accept; /* NULL: every grouping that fits is taken */
+    void *accept_arg;
     struct mp_rep *reps; /* every replica, demand order */
     size_t nr;
     struct mp_cands cands;
@@ -857,6 +876,7 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
             p->mem[i] = s->mem_gib;
             p->sms[i] = s->sms;
             p->clients[i] = p->limit[i] = mig_plan_mps_clients(gpu, s);
+            p->first[i] = NULL;
         }
         p->nodes = 0;
         p->budget = MP_BUDGET_LAYOUT;
@@ -865,28 +885,49 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
             break;
         }
         if (mp_pack_from(p, 0)) {
-            plan->mps.fits = true;
-            plan->mps.layout = l;
-            mig_layout_usage(&l, &plan->mps.usage);
-            for (unsigned i = 0; i < l.n; i++)
-                plan->mps.groups[i].client_limit =
-                    mig_plan_mps_clients(gpu, &gpu->profiles[l.prof[i]]);
+            struct mig_plan_item *items = mp_alloc(x->nr, sizeof(*items));
+
             for (size_t k = 0; k < x->nr; k++) {
                 const struct mp_rep *r = &x->reps[order[k]];
-                struct mig_plan_group *g = &plan->mps.groups[p->inst[k]];
 
-                g->clients++;
-                g->mem_gib += r->mem;
-                g->sms += r->sms;
-                plan->mps.items[order[k]] = (struct mig_plan_item){
+                items[order[k]] = (struct mig_plan_item){
                     .demand = r->demand, .replica = r->replica, .instance = p->inst[k]};
             }
+            // The caller may ask more of a grouping than room: its latency, say. A refused one
+            // sends the search on to the next layout.
+            if (x->accept == NULL || x->accept(x->accept_arg, &l, items)) {
+                plan->mps.fits = true;
+                plan->mps.layout = l;
+                mig_layout_usage(&l, &plan->mps.usage);
+                for (unsigned i = 0; i < l.n; i++)
+                    plan->mps.groups[i].client_limit =
+                        mig_plan_mps_clients(gpu, &gpu->profiles[l.prof[i]]);
+                for (size_t k = 0; k < x->nr; k++) {
+                    const struct mp_rep *r = &x->reps[order[k]];
+                    struct mig_plan_group *g = &plan->mps.groups[p->inst[k]];
+
+                    g->clients++;
+                    g->mem_gib += r->mem;
+                    g->sms += r->sms;
+                    g->tenant = r->tenant;
+                    g->hard = g->hard || r->hard;
+                }
+                memcpy(plan->mps.items, items, x->nr * sizeof(*items));
+            } else {
+                plan->mps.refused++;
+            }
+            free(items);
         }
         spent += p->nodes;
         plan->mps.cut = plan->mps.cut || p->cut;
         p->cut = false;
     }
-    if (!plan->mps.fits)
+    if (!plan->mps.fits && plan->mps.refused > 0)
+        mp_add(plan->mps.why, sizeof(plan->mps.why),
+               "%s: no layout groups them within each instance's memory, SMs and MPS client "
+               "limit and meets every latency target (%u groupings fitted and missed one)%s",
+               gpu->model, plan->mps.refused, plan->mps.cut ? " (the search stopped early)" : "");
+    else if (!plan->mps.fits)
         mp_add(plan->mps.why, sizeof(plan->mps.why),
                "%s: no layout groups them within each instance's memory, SMs and MPS client "
                "limit%s",
@@ -930,7 +971,14 @@ static void mp_mps_gpu(const struct mp_ctx *x, struct mig_plan *plan)
 int mig_plan_solve(struct error *err, const struct mig_gpu *gpu, const struct demand_set *set,
                    struct mig_plan *plan)
 {
-    struct mp_ctx x = {.gpu = gpu, .set = set};
+    return mig_plan_solve_accept(err, gpu, set, plan, NULL, NULL);
+}
+
+int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
+                          const struct demand_set *set, struct mig_plan *plan,
+                          mig_plan_accept_fn *accept, void *arg)
+{
+    struct mp_ctx x = {.gpu = gpu, .set = set, .accept = accept, .accept_arg = arg};
     size_t *idx = NULL, too_big = 0, first_big = 0;
     unsigned inst[MIG_MAX_INSTANCES];
 

@@ -46,6 +46,8 @@ struct mig_plan_group {
     unsigned client_limit; /* floor(48 * <g> / the GPU's compute slices) */
     double mem_gib;        /* their memory, summed (the instance's is the layout's) */
     unsigned sms;          /* their SM floors (demand_sms_needed), summed */
+    const char *tenant;    /* whose replicas these are (borrowed from the demand set) */
+    bool hard;             /* one replica that needs hard isolation, alone */
 };
 
 /* Another GPU of the catalog on which every replica fits, one per instance. */
@@ -104,11 +106,13 @@ struct mig_plan {
      * layout: the most instances (the smallest groups), then the least memory, then SMs;
      * every instance holds a replica. Within a group memory and faults are shared: one
      * replica's fatal fault stops every replica of its instance, and only
-     * CUDA_MPS_PINNED_DEVICE_MEM_LIMIT keeps one from taking the others' memory.
+     * CUDA_MPS_PINNED_DEVICE_MEM_LIMIT keeps one from taking the others' memory. So a group
+     * holds one tenant's replicas, and a replica that needs hard isolation is alone.
      */
     struct {
         bool fits;
         bool cut;                 /* the grouping search hit its budget: a grouping may yet exist */
+        unsigned refused;         /* groupings that fitted and the caller's accept refused */
         char why[256];            /* when it does not fit */
         struct mig_layout layout; /* placed */
         struct mig_usage usage;
@@ -132,6 +136,19 @@ struct mig_plan {
  */
 int mig_plan_solve(struct error *err, const struct mig_gpu *gpu, const struct demand_set *set,
                    struct mig_plan *plan) __attribute__((nonnull(2, 3, 4), warn_unused_result));
+
+/*
+ * The same, with a say for the caller over MPS inside MIG slices: accept(arg, layout, items)
+ * is asked of each grouping that fits (layout placed, items[k] the instance of replica k in
+ * demand order), and one it refuses sends the search on to the next layout. accept NULL takes
+ * every grouping that fits.
+ */
+typedef bool mig_plan_accept_fn(void *arg, const struct mig_layout *l,
+                                const struct mig_plan_item *items);
+int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
+                          const struct demand_set *set, struct mig_plan *plan,
+                          mig_plan_accept_fn *accept, void *arg)
+    __attribute__((nonnull(2, 3, 4), warn_unused_result));
 
 /* Can one instance of profile p hold a replica of d on gpu? Memory: p's GiB >= d's; compute:
  * p's SMs >= demand_sms_needed(d, gpu->sms). A profile whose GiB, or whose SMs where the

@@ -66,8 +66,8 @@ static void fuzz_check_set(const struct demand_set *set)
         fuzz_require(set->gpus[i].count >= 1 && set->gpus[i].count <= PLAN_MAX_GPU_COUNT,
                      "accepted GPU count", set->gpus[i].model);
         for (size_t j = 0; j < i; j++)
-            fuzz_require(strcmp(set->gpus[i].model, set->gpus[j].model) != 0,
-                         "duplicate GPU model", set->gpus[i].model);
+            fuzz_require(strcmp(set->gpus[i].model, set->gpus[j].model) != 0, "duplicate GPU model",
+                         set->gpus[i].model);
     }
     for (size_t i = 0; i < set->n; i++) {
         const struct demand *d = &set->d[i];
@@ -96,8 +96,8 @@ static void fuzz_check_set(const struct demand_set *set)
             fuzz_require(strcmp(set->d[j].name, d->name) != 0, "duplicate name", d->name);
         total += d->replicas;
     }
-    fuzz_require(total == demand_replicas(set) && total <= max_total,
-                 "accepted replicas in all", "");
+    fuzz_require(total == demand_replicas(set) && total <= max_total, "accepted replicas in all",
+                 "");
 }
 
 /* A small accepted set, planned: a fit holds every replica; a refusal says why. */

@@ -1,0 +1,319 @@
+/*
+ * GPUs shared by time-slicing or MPS (plan/planner_int.h): replicas first-fit decreasing onto
+ * GPUs, each admitted only while every replica there keeps its memory, the GPU's compute, the
+ * MPS client limit, one tenant per MPS daemon, and its latency target. Then every replica's
+ * latency is predicted where it landed.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan/model.h"
+#include "plan/mps_share.h"
+#include "plan/planner.h"
+#include "plan/planner_int.h"
+
+/* A GPU being filled. */
+struct pk_bin {
+    size_t unit;        /* index in r->units */
+    const char *tenant; /* of its first replica */
+    bool strict;        /* a replica on it needs isolation: time-slicing keeps other tenants out */
+    size_t n, cap;
+    size_t *rep; /* replicas on it */
+    double mem, mem_max, work;
+    unsigned fails; /* replicas it refused in a row: a full GPU stops being tried */
+};
+
+/* A GPU refusing this many replicas in a row is taken as full: first fit stays fast on
+ * fleets without changing any GPU that still has room for the next ones. */
+#define PK_FULL_AFTER 64
+
+static bool pk_is_mps(enum plan_mode m)
+{
+    return m == PM_MPS || m == PM_MPS_LIMITS || m == PM_MPS_CAPS || m == PM_MPS_PRIORITY;
+}
+
+/* The time-slicing busy share of a replica: each request also pays a switch. */
+static double pk_work(const struct pl_ctx *x, const struct plan_gpu *pg, enum plan_mode m, size_t k)
+{
+    const struct demand *d = pl_wl(x, k);
+
+    if (m == PM_TIMESLICE && d->rate > 0)
+        return d->rate * (d->request_ms + pg->params.switch_ms) / 1000;
+    return x->reps[k].work;
+}
+
+/* A batch replica's busy share: a compute share or an SM floor, 0 for a request stream. */
+static double pk_busy(const struct plan_gpu *pg, const struct demand *d)
+{
+    if (d->rate > 0)
+        return 0;
+    if (d->min_fraction > 0)
+        return d->min_fraction;
+    if (d->min_sms > 0)
+        return pg->sms > 0 ? fmin(1, (double)d->min_sms / pg->sms) : 1;
+    return 0;
+}
+
+/* The cap each of n clients gets under PM_MPS_CAPS, and its SMs. */
+static double pk_cap_pct(unsigned n)
+{
+    return mps_share_pct(n);
+}
+
+static unsigned pk_cap_sms(const struct plan_gpu *pg, unsigned n)
+{
+    const struct ev_fig *step = &pg->ev.f[EV_SM_STEP], *min = &pg->ev.f[EV_SM_MIN];
+
+    return mdl_cap_sms(pk_cap_pct(n), pg->sms, isfinite(step->v) ? (unsigned)step->v : 0,
+                       isfinite(min->v) ? (unsigned)min->v : 0);
+}
+
+/* The prediction for member i of the replicas reps[0..n) on one GPU of pg. */
+static void pk_predict(const struct pl_ctx *x, const struct plan_gpu *pg, enum plan_mode m,
+                       const size_t *reps, size_t n, size_t i, struct mdl_ctx *scratch,
+                       struct mdl_out *o, double *t_ms, bool *extra)
+{
+    const struct demand *di = pl_wl(x, reps[i]);
+    double own = di->request_ms, k = 0, d50 = 0, d99 = 0;
+
+    for (size_t j = 0; j < n; j++) {
+        const struct demand *dj = pl_wl(x, reps[j]);
+
+        scratch[j] =
+            (struct mdl_ctx){.rate = dj->rate, .t_ms = dj->request_ms, .busy = pk_busy(pg, dj)};
+        if (j != i)
+            k += scratch[j].busy;
+    }
+    if (m == PM_TIMESLICE) {
+        mdl_timeslice(&pg->params, scratch, n, i, o);
+        *t_ms = own;
+        return;
+    }
+    if (m == PM_MPS_CAPS) {
+        double batch = 0;
+
+        own *= pl_slice_factor(pg, pk_cap_sms(pg, (unsigned)n), 0, extra);
+        for (size_t j = 0; j < n; j++)
+            batch += j != i && scratch[j].busy > 0;
+        // Capped at 100/n each, the batch neighbours cover that share of the SMs apiece; the
+        // measured table's one gemm client capped at 50% covers half of them.
+        k = 2 * batch * pk_cap_pct((unsigned)n) / 100;
+    }
+    mdl_mps(&pg->params, scratch, n, i, own, o);
+    pl_batch_delay(pg, m, k, &d50, &d99, extra);
+    o->p50_ms += d50;
+    o->p99_ms += d99;
+    *t_ms = own;
+}
+
+/* Would adding replica k keep every replica of b within its memory, the GPU's compute, the
+ * client limit and its latency target? */
+static bool pk_admits(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode m,
+                      struct pk_bin *b, size_t k, struct mdl_ctx *scratch, bool slo)
+{
+    const struct plan_unit *u = &r->units[b->unit];
+    const struct plan_gpu *pg = &x->plan->gpus[u->model];
+    const struct demand *d = pl_wl(x, k);
+    const struct pl_rep *rep = &x->reps[k];
+    size_t n = b->n + 1;
+    bool ok = true;
+
+    if (b->n > 0 && strcmp(b->tenant, d->tenant) != 0 &&
+        (pk_is_mps(m) || b->strict || d->isolation != ISO_NONE))
+        return false;
+    if (pk_is_mps(m) && n > pg->mps_clients)
+        return false;
+    if (m == PM_MPS_CAPS) {
+        double biggest = fmax(b->mem_max, rep->mem_gib);
+        unsigned sms = pk_cap_sms(pg, (unsigned)n);
+
+        if (biggest * n > pg->mem_gib + PL_EPS)
+            return false;
+        for (size_t j = 0; j <= b->n; j++) {
+            const struct demand *dj = j < b->n ? pl_wl(x, b->rep[j]) : d;
+
+            if (demand_sms_needed(dj, pg->sms) > sms)
+                return false;
+        }
+    } else if (b->mem + rep->mem_gib > pg->mem_gib + PL_EPS) {
+        return false;
+    }
+    if (b->work + pk_work(x, pg, m, k) > 1 + PL_EPS)
+        return false;
+    b->rep[b->n] = k; /* tentatively, for the predictions */
+    for (size_t i = 0; i < n && ok && slo; i++) {
+        const struct demand *di = pl_wl(x, b->rep[i]);
+        struct mdl_out o;
+        double t;
+        bool extra = false;
+
+        if (di->rate <= 0)
+            continue;
+        pk_predict(x, pg, m, b->rep, n, i, scratch, &o, &t, &extra);
+        ok = o.stable && (di->slo_ms <= 0 || !(o.p99_ms > di->slo_ms));
+    }
+    return ok;
+}
+
+static void pk_put(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode m, struct pk_bin *b,
+                   size_t k)
+{
+    const struct demand *d = pl_wl(x, k);
+    const struct plan_gpu *pg = &x->plan->gpus[r->units[b->unit].model];
+
+    if (b->n == 0)
+        b->tenant = d->tenant;
+    b->strict = b->strict || d->isolation != ISO_NONE;
+    b->rep[b->n++] = k;
+    b->mem += x->reps[k].mem_gib;
+    b->mem_max = fmax(b->mem_max, x->reps[k].mem_gib);
+    b->work += pk_work(x, pg, m, k);
+    b->fails = 0;
+    r->rep_unit[k] = b->unit;
+}
+
+static struct pk_bin *pk_open(struct pl_ctx *x, struct plan_mode_result *r, struct pk_bin **bins,
+                              size_t *n, size_t *cap)
+{
+    struct pk_bin *b;
+
+    if (*n == *cap) {
+        size_t c = *cap ? 2 * *cap : 64;
+        struct pk_bin *grown = pl_alloc(c, sizeof(*grown));
+
+        if (*n > 0)
+            memcpy(grown, *bins, *n * sizeof(*grown));
+        free(*bins);
+        *bins = grown;
+        *cap = c;
+    }
+    b = &(*bins)[(*n)++];
+    memset(b, 0, sizeof(*b));
+    b->unit = pl_unit_open(x, r);
+    return b;
+}
+
+/* Room for one more replica (the tentative slot pk_admits writes). */
+static void pk_room(struct pk_bin *b)
+{
+    if (b->n + 1 < b->cap)
+        return;
+    b->cap = b->cap ? 2 * b->cap : 8;
+    {
+        size_t *grown = pl_alloc(b->cap, sizeof(*grown));
+
+        if (b->n > 0)
+            memcpy(grown, b->rep, b->n * sizeof(*grown));
+        free(b->rep);
+        b->rep = grown;
+    }
+}
+
+/* Every replica's prediction, where it landed. */
+static void pk_finish(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode m,
+                      struct pk_bin *bins, size_t nb)
+{
+    struct plan_isolation gives = pl_isolation(m);
+    size_t most = 1;
+
+    for (size_t i = 0; i < nb; i++)
+        most = bins[i].n > most ? bins[i].n : most;
+    {
+        struct mdl_ctx *scratch = pl_alloc(most, sizeof(*scratch));
+
+        for (size_t bi = 0; bi < nb; bi++) {
+            struct pk_bin *b = &bins[bi];
+            struct plan_unit *u = &r->units[b->unit];
+            const struct plan_gpu *pg = &x->plan->gpus[u->model];
+
+            u->tenant = b->tenant;
+            u->members = b->n;
+            u->clients_max = pk_is_mps(m) ? (unsigned)b->n : 0;
+            u->mem_gib = b->mem;
+            u->thread_pct = m == PM_MPS_CAPS ? pk_cap_pct((unsigned)b->n) : 0;
+            for (size_t i = 0; i < b->n; i++) {
+                const struct demand *d = pl_wl(x, b->rep[i]);
+                double busy = pk_busy(pg, d), served, t = d->request_ms;
+                struct mdl_out o = {.p50_ms = NAN, .p99_ms = NAN, .stable = true};
+                bool iso;
+
+                u->load += x->reps[b->rep[i]].work;
+                if (d->rate > 0)
+                    pk_predict(x, pg, m, b->rep, b->n, i, scratch, &o, &t, &r->extrapolated);
+                served = d->rate > 0                     ? (o.stable ? d->rate : 0)
+                         : m == PM_TIMESLICE && b->n > 1 ? busy * pg->ev.f[EV_TS_AGGREGATE].v
+                                                         : busy;
+                iso = d->isolation == ISO_NONE ||
+                      (d->isolation == ISO_SOFT && gives.memory >= PI_SOFT &&
+                       gives.performance >= PI_SOFT);
+                pl_take(r, x->reps[b->rep[i]].wl, &o, served, b->unit, (unsigned)(b->n - 1), t,
+                        iso);
+            }
+        }
+        free(scratch);
+    }
+}
+
+void pl_shared(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule,
+               const size_t *subset, size_t n, bool slo)
+{
+    struct pk_bin *bins = NULL;
+    size_t nb = 0, cap = 0, first_open = 0, most = 64;
+    struct mdl_ctx *scratch;
+
+    for (size_t i = 0; i < x->plan->n_gpus; i++)
+        if (x->plan->gpus[i].mps_clients + 1 > most)
+            most = x->plan->gpus[i].mps_clients + 1;
+    scratch = pl_alloc(most, sizeof(*scratch));
+    for (size_t o = 0; o < n; o++) {
+        size_t k = subset[o], bi = first_open;
+        struct pk_bin *b = NULL;
+
+        for (; bi < nb; bi++) {
+            struct pk_bin *c = &bins[bi];
+
+            if (c->fails >= PK_FULL_AFTER)
+                continue;
+            pk_room(c);
+            if (c->n + 1 > most) {
+                free(scratch);
+                most = 2 * (c->n + 1);
+                scratch = pl_alloc(most, sizeof(*scratch));
+            }
+            if (pk_admits(x, r, rule, c, k, scratch, slo)) {
+                b = c;
+                break;
+            }
+            c->fails++;
+        }
+        while (first_open < nb && bins[first_open].fails >= PK_FULL_AFTER)
+            first_open++;
+        if (b == NULL) {
+            // Alone on a GPU even when it cannot keep its target there: the mode then breaks
+            // for it, and says so.
+            b = pk_open(x, r, &bins, &nb, &cap);
+            pk_room(b);
+        }
+        pk_put(x, r, rule, b, k);
+    }
+    free(scratch);
+    pk_finish(x, r, rule, bins, nb);
+    for (size_t i = 0; i < nb; i++)
+        free(bins[i].rep);
+    free(bins);
+}
+
+void pl_shared_one(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule)
+{
+    struct pk_bin b;
+
+    memset(&b, 0, sizeof(b));
+    b.unit = pl_unit_open(x, r);
+    for (size_t o = 0; o < x->nr; o++) {
+        pk_room(&b);
+        pk_put(x, r, rule, &b, x->order[o]);
+    }
+    pk_finish(x, r, rule, &b, 1);
+    free(b.rep);
+}
