@@ -19,6 +19,7 @@
 #include "emit/mps.h"
 #include "plan/evidence.h"
 #include "plan/mps_share.h"
+#include "plan/plandoc.h"
 #include "results/results.h"
 
 struct emit_target {
@@ -79,8 +80,9 @@ int cmd_emit(int argc, char **argv)
 /* ---- gpushare emit mps ---- */
 
 static const char mps_usage[] =
-    "usage: gpushare emit mps --out DIR [--clients N | --thread-pct P] [--mem-limit SPEC]\n"
-    "                         [--results FILE] [--pipe-dir DIR] [--log-dir DIR]\n"
+    "usage: gpushare emit mps --out DIR [--plan PLAN.json | --clients N | --thread-pct P]\n"
+    "                         [--mem-limit SPEC] [--results FILE] [--pipe-dir DIR] [--log-dir "
+    "DIR]\n"
     "                         [--pipe-mode MODE] [--control PROGRAM] [--install-dir DIR]\n"
     "                         [--env-file FILE] [--force] [--json]\n";
 
@@ -96,6 +98,8 @@ static const char mps_help[] =
     "Every file begins with where each value came from: an option, the recommendation, or the\n"
     "default. The files are written together or not at all. See docs/emit-mps.md.\n\n"
     "  -o, --out DIR          where to write (made if missing, one level); required\n"
+    "      --plan PLAN.json   the figures a plan decided (gpushare plan -o): its clients'\n"
+    "                         thread percentage and pinned memory limit\n"
     "      --clients N        clients the daemon will serve, 1 to 60: the active thread\n"
     "                         percentage becomes each one's equal share, 100/N in whole percent,\n"
     "                         as NVIDIA's device plugin sets it for N replicas\n"
@@ -135,12 +139,14 @@ enum {
     OPT_CONTROL,
     OPT_PIPE_MODE,
     OPT_JSON,
+    OPT_PLAN,
 };
 
 struct mps_cli {
     struct emit_mps_opts o;
-    const char *out, *results, *clients;
-    char why[400];
+    const char *out, *results, *clients, *plan;
+    char why[400], mem[48];
+    struct plan_deploy deploy;
     bool force, json;
 };
 
@@ -161,6 +167,7 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
         {"pipe-mode", required_argument, NULL, OPT_PIPE_MODE},
         {"force", no_argument, NULL, 'f'},
         {"json", no_argument, NULL, OPT_JSON},
+        {"plan", required_argument, NULL, OPT_PLAN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -211,6 +218,9 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
         case OPT_JSON:
             c->json = true;
             break;
+        case OPT_PLAN:
+            c->plan = optarg;
+            break;
         default:
             return cli_bad_option(mps_usage, argv, opt);
         }
@@ -221,6 +231,10 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
     }
     if (c->out == NULL || c->out[0] == '\0') {
         error_set(&err, ERR_USAGE, "no --out DIR: where should the files go?");
+        return cli_usage_error(mps_usage, &err);
+    }
+    if (c->plan != NULL && c->clients != NULL) {
+        error_set(&err, ERR_USAGE, "--plan and --clients both say how many clients: give one");
         return cli_usage_error(mps_usage, &err);
     }
     if (c->clients != NULL) {
@@ -293,6 +307,36 @@ int emit_mps_write(struct error *err, const struct emit_mps_opts *o, const char 
     return rc;
 }
 
+/* --plan: the figures the plan decided, where no option gave them. */
+static int mps_from_plan(struct error *err, struct mps_cli *c)
+{
+    json_t *doc = plandoc_load(err, c->plan);
+    struct plan_deploy *d = &c->deploy;
+    int rc;
+
+    if (doc == NULL)
+        return -1;
+    rc = plandoc_deploy(err, doc, c->plan, d);
+    json_decref(doc);
+    if (rc < 0)
+        return -1;
+    if (d->mps_clients == 0)
+        return error_set(err, ERR_INVALID,
+                         "'%s' recommends %s, which runs no MPS daemon on a whole GPU", c->plan,
+                         plan_mode_name(d->mode));
+    if (d->thread_pct > 0) {
+        c->o.plan_pct_centi = d->thread_pct * 100;
+        c->o.plan_clients = d->mps_clients;
+        c->o.plan_why = d->mps_why;
+    }
+    if (d->mem_mib > 0 && c->o.mem_limit == NULL) {
+        str_printf(c->mem, sizeof(c->mem), "0=%lluM", d->mem_mib);
+        c->o.mem_limit = c->mem;
+        c->o.mem_why = d->mps_why;
+    }
+    return 0;
+}
+
 static int emit_mps(int argc, char **argv)
 {
     struct mps_cli c;
@@ -306,6 +350,8 @@ static int emit_mps(int argc, char **argv)
     rc = parse_mps(argc, argv, &c);
     if (rc >= 0)
         return rc;
+    if (c.plan != NULL && mps_from_plan(&err, &c) < 0)
+        return err.code == ERR_USAGE ? cli_usage_error(mps_usage, &err) : cli_fail(&err);
     /* A bad value is a usage error, found before any file is read or written. */
     if (emit_mps_configure(&err, &c.o, &cfg) < 0)
         return cli_usage_error(mps_usage, &err);

@@ -225,8 +225,7 @@ static int may_write(struct error *err, const char *path, bool force)
 }
 
 /* DIR/mps: the systemd files with the plan's figures. */
-static int emit_mps_files(struct error *err, const struct plan_deploy *d, const char *dir,
-                          bool force)
+static int emit_mps_files(struct error *err, const struct plan_deploy *d, const char *dir)
 {
     char out[4096], mem[48];
     struct emit_mps_opts o = {.dirty = -1};
@@ -244,20 +243,19 @@ static int emit_mps_files(struct error *err, const struct plan_deploy *d, const 
         o.mem_limit = mem;
         o.mem_why = d->mps_why;
     }
-    return emit_mps_write(err, &o, out, force, NULL, &cfg);
+    return emit_mps_write(err, &o, out, false, NULL, &cfg);
 }
 
-static int emit_k8s_files(struct error *err, const struct plan_deploy *d, const char *dir,
-                          bool force)
+static int emit_k8s_files(struct error *err, const struct plan_deploy *d, const char *dir)
 {
     char out[4096], pct[16], mem[48];
-    struct emit_k8s_req q = {.out = out, .mode = d->k8s_mode, .force = force, .quiet = true};
+    struct emit_k8s_req q = {.out = out, .mode = d->k8s_mode, .quiet = true};
 
     str_printf(out, sizeof(out), "%s/k8s", dir);
     q.replicas = d->k8s_replicas;
     if (strcmp(d->k8s_mode, "mps") == 0) {
         str_printf(pct, sizeof(pct), "%u", d->thread_pct);
-        str_printf(mem, sizeof(mem), "%lluM", d->mem_mib);
+        str_printf(mem, sizeof(mem), "0=%lluM", d->mem_mib);
         q.thread_pct = d->thread_pct > 0 ? pct : NULL;
         q.mem_limit = d->mem_mib > 0 ? mem : NULL;
     }
@@ -283,49 +281,43 @@ static int emit_mig_files(struct error *err, const struct plan_deploy *d, const 
     return mig_out_files(err, out, &l, name, true);
 }
 
-/* --emit DIR: every artifact of the deployment, each through its emitter. An existing DIR that
- * is not empty is refused without --force, before anything is written. */
+/* --emit DIR: every artifact of the deployment, each through its emitter, into a private
+ * directory that takes DIR's place only when all of them were written: nothing half-written. */
 static int emit_all(struct error *err, const json_t *doc, const struct plan_deploy *d,
                     const char *dir, bool force)
 {
-    char *text = json_dumps(doc, RESULTS_DUMP_FLAGS);
+    char *text = json_dumps(doc, RESULTS_DUMP_FLAGS), *with_nl, tmp[4096];
     struct fileset_file plan_file = {"plan.json", NULL, 0644};
-    struct stat st;
+    size_t len;
     int rc;
 
     if (text == NULL)
         abort();
-    if (!force && stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
-        char probe[4096];
-
-        str_printf(probe, sizeof(probe), "%s/plan.json", dir);
-        if (lstat(probe, &st) == 0) {
-            free(text);
-            return error_set(err, ERR_IO, "'%s' holds a plan already: give --force to replace it",
-                             dir);
-        }
-    }
-    {
-        size_t len = strlen(text);
-        char *with_nl = malloc(len + 2);
-
-        if (with_nl == NULL)
-            abort();
-        memcpy(with_nl, text, len);
-        memcpy(with_nl + len, "\n", 2);
-        free(text);
-        text = with_nl;
-    }
-    plan_file.text = text;
-    rc = fileset_write(err, dir, &plan_file, 1, force);
+    len = strlen(text);
+    with_nl = malloc(len + 2);
+    if (with_nl == NULL)
+        abort();
+    memcpy(with_nl, text, len);
+    memcpy(with_nl + len, "\n", 2);
     free(text);
+    plan_file.text = with_nl;
+    if (fileset_dir_begin(err, dir, force, tmp, sizeof(tmp)) < 0) {
+        free(with_nl);
+        return -1;
+    }
+    rc = fileset_write(err, tmp, &plan_file, 1, true);
+    free(with_nl);
     if (rc == 0 && d->mps_clients > 0)
-        rc = emit_mps_files(err, d, dir, force);
+        rc = emit_mps_files(err, d, tmp);
     if (rc == 0 && d->k8s_mode[0] != '\0')
-        rc = emit_k8s_files(err, d, dir, force);
+        rc = emit_k8s_files(err, d, tmp);
     if (rc == 0 && d->mig_layout[0] != '\0')
-        rc = emit_mig_files(err, d, dir);
-    return rc;
+        rc = emit_mig_files(err, d, tmp);
+    if (rc < 0) {
+        fileset_dir_abort(tmp);
+        return -1;
+    }
+    return fileset_dir_commit(err, tmp, dir);
 }
 
 static void print_emitted(const struct plan_deploy *d, const char *dir)

@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/emit_targets.h"
+#include "plan/plandoc.h"
 #include "core/fileset.h"
 #include "core/str.h"
 #include "core/strparse.h"
@@ -28,6 +29,7 @@ static const char usage[] =
     "                         [--rename] [--mig-layout LIST --gpu MODEL] [--mig-config NAME]\n"
     "                         [--profile P] [--name NAME] [--namespace NS] [--thread-pct P]\n"
     "                         [--mem-limit SPEC] [--image IMAGE] [--force] [--json]\n"
+    "       gpushare emit k8s --plan PLAN.json --out DIR [--force] [--json]\n"
     "       gpushare emit k8s --fleet-bench --out DIR [--nodes N | --node-list A,B,...]\n"
     "                         [--bench MODE] [--gpus-per-pod N] [--image IMAGE] [--namespace NS]\n"
     "                         [--force] [--json]\n";
@@ -42,6 +44,8 @@ static const char help[] =
     "  --mode M          timeslice, mps (sharing.timeSlicing / sharing.mps of nvidia.com/gpu),\n"
     "                    mig-single, mig-mixed (the MIG strategy; with --replicas, MIG devices\n"
     "                    time-sliced too)\n"
+    "  --plan PLAN.json  the mode, replicas, thread percentage, memory limit and MIG layout a\n"
+    "                    plan decided (gpushare plan -o)\n"
     "  --replicas N      replicas per GPU or MIG device, 2..1024 (timeslice, mps: default 4)\n"
     "  --rename          advertise nvidia.com/gpu.shared instead of nvidia.com/gpu\n"
     "  --mig-layout LIST --gpu MODEL  the MIG layout (gpushare mig check syntax) for the\n"
@@ -74,7 +78,9 @@ struct k8s_cli {
     enum k8s_share mode;
     unsigned replicas, nodes, gpus;
     const char *out, *mig_layout, *gpu, *mig_config, *profile, *name, *namespace;
-    const char *thread_pct, *mem_limit, *image, *bench, *node_list;
+    const char *thread_pct, *mem_limit, *image, *bench, *node_list, *plan;
+    struct plan_deploy deploy; /* --plan's */
+    char plan_pct[16], plan_mem[32];
 };
 
 static int parse_value(struct error *err, int opt, const char *arg, struct k8s_cli *c)
@@ -130,6 +136,8 @@ static const char **string_option(int opt, struct k8s_cli *c)
         return &c->bench;
     case 'l':
         return &c->node_list;
+    case 'P':
+        return &c->plan;
     default:
         return NULL;
     }
@@ -159,6 +167,7 @@ static int parse(int argc, char **argv, struct k8s_cli *c)
         {"force", no_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
+        {"plan", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -186,8 +195,12 @@ static int parse(int argc, char **argv, struct k8s_cli *c)
         error_set(&err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind]);
     else if (c->out == NULL)
         error_set(&err, ERR_USAGE, "--out DIR is required");
+    else if (c->plan != NULL && (c->mode_set || c->fleet))
+        error_set(&err, ERR_USAGE, "--plan decides the mode: no --mode or --fleet-bench with it");
+    else if (c->plan != NULL)
+        return -1;
     else if (c->fleet == c->mode_set)
-        error_set(&err, ERR_USAGE, "give either --mode or --fleet-bench");
+        error_set(&err, ERR_USAGE, "give either --mode, --plan or --fleet-bench");
     else
         return -1;
     return cli_usage_error(usage, &err);
@@ -559,6 +572,42 @@ int emit_k8s_write(struct error *err, const struct emit_k8s_req *q)
     return k8s_run(err, &c);
 }
 
+/* --plan: the mode, replicas and MIG layout the plan decided. */
+static int k8s_from_plan(struct error *err, struct k8s_cli *c)
+{
+    json_t *doc = plandoc_load(err, c->plan);
+    struct plan_deploy *d = &c->deploy;
+    int rc;
+
+    if (doc == NULL)
+        return -1;
+    rc = plandoc_deploy(err, doc, c->plan, d);
+    json_decref(doc);
+    if (rc < 0)
+        return -1;
+    if (d->k8s_mode[0] == '\0')
+        return error_set(err, ERR_INVALID, "'%s' recommends %s: %s", c->plan,
+                         plan_mode_name(d->mode), d->k8s_why);
+    if (k8s_share_parse(err, d->k8s_mode, &c->mode) < 0)
+        return -1;
+    c->mode_set = true;
+    if (c->replicas == 0)
+        c->replicas = d->k8s_replicas;
+    if (d->mig_layout[0] != '\0' && c->mig_layout == NULL) {
+        c->mig_layout = d->mig_layout;
+        c->gpu = d->gpu_model;
+    }
+    if (strcmp(d->k8s_mode, "mps") == 0 && d->thread_pct > 0 && c->thread_pct == NULL) {
+        str_printf(c->plan_pct, sizeof(c->plan_pct), "%u", d->thread_pct);
+        c->thread_pct = c->plan_pct;
+    }
+    if (strcmp(d->k8s_mode, "mps") == 0 && d->mem_mib > 0 && c->mem_limit == NULL) {
+        str_printf(c->plan_mem, sizeof(c->plan_mem), "0=%lluM", d->mem_mib);
+        c->mem_limit = c->plan_mem;
+    }
+    return 0;
+}
+
 int emit_k8s(int argc, char **argv)
 {
     struct k8s_cli c = {0};
@@ -567,6 +616,8 @@ int emit_k8s(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
+    if (c.plan != NULL && k8s_from_plan(&err, &c) < 0)
+        return err.code == ERR_USAGE ? cli_usage_error(usage, &err) : cli_fail(&err);
     if (k8s_run(&err, &c) < 0)
         return err.code == ERR_USAGE ? cli_usage_error(usage, &err) : cli_fail(&err);
     return EXIT_OK;

@@ -3,6 +3,7 @@
  */
 #include "core/fileset.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -189,4 +190,81 @@ int fileset_write(struct error *err, const char *dir, const struct fileset_file 
         rmdir(w->made[i]);
     free(w);
     return rc;
+}
+
+/* rm -r path, links not followed; best effort. */
+static void remove_tree(const char *path)
+{
+    struct stat st;
+    DIR *d;
+    struct dirent *e;
+
+    if (lstat(path, &st) < 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        unlink(path);
+        return;
+    }
+    d = opendir(path);
+    if (d != NULL) {
+        while ((e = readdir(d)) != NULL) {
+            char child[ATOMIC_PATH_MAX];
+
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            str_printf(child, sizeof(child), "%s/%s", path, e->d_name);
+            remove_tree(child);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+int fileset_dir_begin(struct error *err, const char *dir, bool force, char *tmp, size_t size)
+{
+    struct stat st;
+    size_t len = strlen(dir);
+
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    if (lstat(dir, &st) == 0 && !force)
+        return error_set(err, ERR_IO, "'%s' exists: give --force to replace it", dir);
+    if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return error_set(err, ERR_IO, "'%s' is not a directory", dir);
+    str_printf(tmp, size, "%.*s.gpushare-XXXXXX", (int)len, dir);
+    if (mkdtemp(tmp) == NULL)
+        return error_set(err, ERR_IO, "cannot make a directory beside '%s': %s", dir,
+                         strerror(errno));
+    chmod(tmp, 0755);
+    return 0;
+}
+
+int fileset_dir_commit(struct error *err, const char *tmp, const char *dir)
+{
+    char old[ATOMIC_PATH_MAX];
+    struct stat st;
+
+    if (lstat(dir, &st) != 0) {
+        if (rename(tmp, dir) == 0)
+            return 0;
+        error_set(err, ERR_IO, "cannot put the files in '%s': %s", dir, strerror(errno));
+        fileset_dir_abort(tmp);
+        return -1;
+    }
+    str_printf(old, sizeof(old), "%s.old", tmp);
+    if (rename(dir, old) < 0 || rename(tmp, dir) < 0) {
+        error_set(err, ERR_IO, "cannot replace '%s': %s", dir, strerror(errno));
+        if (lstat(dir, &st) != 0)
+            rename(old, dir);
+        fileset_dir_abort(tmp);
+        return -1;
+    }
+    remove_tree(old);
+    return 0;
+}
+
+void fileset_dir_abort(const char *tmp)
+{
+    if (tmp != NULL && tmp[0] != '\0')
+        remove_tree(tmp);
 }

@@ -28,4 +28,15 @@ struct fileset_file {
 int fileset_write(struct error *err, const char *dir, const struct fileset_file *files, size_t n,
                   bool force);
 
+/*
+ * A directory of files from several writers, all or nothing: fileset_dir_begin() makes a
+ * private directory beside dir ("DIR.gpushare-XXXXXX", mode 0755) for them to write into, and
+ * *tmp holds its path; fileset_dir_commit() puts it in dir's place (an existing dir only with
+ * force, swapped out by renames and then removed); fileset_dir_abort() removes it and what it
+ * holds. ERR_IO naming the path and the cause.
+ */
+int fileset_dir_begin(struct error *err, const char *dir, bool force, char *tmp, size_t size);
+int fileset_dir_commit(struct error *err, const char *tmp, const char *dir);
+void fileset_dir_abort(const char *tmp);
+
 #endif
