@@ -625,11 +625,18 @@ static int dy_keys(struct demand_yaml *c, const yaml_node_t *m, const char *cons
     return 0;
 }
 
-static const char *const dy_model_keys[] = {"name",           "memory_gib",
-                                            "min_sms",        "compute_fraction",
-                                            "requests_per_s", "gpu_ms_per_request",
-                                            "latency_slo_ms", "tenant",
-                                            "isolation",      "replicas"};
+/* In the order of the enum below. */
+static const char *const dy_model_keys[] = {"name",
+                                            "memory_gib",
+                                            "min_sms",
+                                            "compute_fraction",
+                                            "requests_per_s",
+                                            "gpu_ms_per_request",
+                                            "latency_slo_ms",
+                                            "tenant",
+                                            "isolation",
+                                            "replicas",
+                                            "gpu_ms_p99_per_request"};
 enum {
     DY_NAME,
     DY_MEM,
@@ -641,11 +648,14 @@ enum {
     DY_TENANT,
     DY_ISOLATION,
     DY_REPLICAS,
+    DY_REQUEST_P99,
     DY_NKEYS
 };
+_Static_assert(sizeof(dy_model_keys) / sizeof(dy_model_keys[0]) == DY_NKEYS,
+               "a key for every field");
 #define DY_MODEL_EXPECTED                                                                          \
     "name, memory_gib, replicas, min_sms, compute_fraction, requests_per_s, gpu_ms_per_request, "  \
-    "latency_slo_ms, tenant or isolation"
+    "gpu_ms_p99_per_request, latency_slo_ms, tenant or isolation"
 
 /* The later of two given keys, for the message that names both. */
 static const yaml_node_t *dy_later(const yaml_node_t *a, const yaml_node_t *b)
@@ -694,6 +704,20 @@ static int dy_compute(struct demand_yaml *c, const yaml_node_t **val, struct dem
          dy_number(c, val[DY_REQUEST_MS], "gpu_ms_per_request", DEMAND_MAX_REQUEST_MS,
                    "milliseconds above 0 and at most 100000", &d->request_ms) < 0))
         return -1;
+    if (val[DY_REQUEST_P99] != NULL && val[DY_RATE] == NULL)
+        return DY_AT(c, val[DY_REQUEST_P99],
+                     "%s '%s': gpu_ms_p99_per_request is the tail of its requests: expected "
+                     "requests_per_s and gpu_ms_per_request with it",
+                     c->item, d->name);
+    if (val[DY_REQUEST_P99] != NULL &&
+        dy_number(c, val[DY_REQUEST_P99], "gpu_ms_p99_per_request", DEMAND_MAX_REQUEST_MS,
+                  "milliseconds above 0 and at most 100000", &d->request_p99_ms) < 0)
+        return -1;
+    if (val[DY_REQUEST_P99] != NULL && d->request_p99_ms < d->request_ms)
+        return DY_AT(c, val[DY_REQUEST_P99],
+                     "%s '%s': gpu_ms_p99_per_request %g is below gpu_ms_per_request %g: expected "
+                     "the p99 at least the p50",
+                     c->item, d->name, d->request_p99_ms, d->request_ms);
     if (val[DY_SLO] != NULL && val[DY_RATE] == NULL)
         return DY_AT(c, val[DY_SLO],
                      "%s '%s': latency_slo_ms is the p99 of its requests: expected "

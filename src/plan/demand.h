@@ -50,11 +50,12 @@ struct demand {
     char name[DEMAND_NAME_MAX]; /* [A-Za-z0-9._-], from a letter or digit; unique in its set */
     double mem_gib;             /* GiB per replica, in (0, DEMAND_MAX_MEM_GIB] */
     /* Compute, at most one of the three forms: */
-    unsigned min_sms;    /* SMs per replica at least, 1..DEMAND_MAX_SMS; 0: no floor */
-    double min_fraction; /* share of the whole GPU's SMs per replica, (0, 1]; 0: none */
-    double rate;         /* requests per second per replica; 0: no request stream */
-    double request_ms;   /* GPU time of one request alone on the whole GPU; > 0 with rate */
-    double slo_ms;       /* p99 latency target of a request; 0: none (needs rate) */
+    unsigned min_sms;      /* SMs per replica at least, 1..DEMAND_MAX_SMS; 0: no floor */
+    double min_fraction;   /* share of the whole GPU's SMs per replica, (0, 1]; 0: none */
+    double rate;           /* requests per second per replica; 0: no request stream */
+    double request_ms;     /* GPU time of one request alone on the whole GPU; > 0 with rate */
+    double request_p99_ms; /* its p99 alone, >= request_ms; 0: not given (the evidence's tail) */
+    double slo_ms;         /* p99 latency target of a request; 0: none (needs rate) */
     char tenant[DEMAND_NAME_MAX]; /* the trust boundary; DEMAND_DEFAULT_TENANT unless given */
     enum demand_isolation isolation;
     unsigned replicas; /* >= 1 */
@@ -106,7 +107,8 @@ int demand_parse_inline(struct error *err, const char *s, struct demand_set *set
  *     - name: llama-8b
  *       memory_gib: 20
  *       min_sms: 30            # or compute_fraction: 0.25, or requests_per_s: 50 with
- *                              #    gpu_ms_per_request: 4; at most one of the three
+ *                              #    gpu_ms_per_request: 4 (its p50 alone, and optionally
+ *                              #    gpu_ms_p99_per_request); at most one of the three
  *       latency_slo_ms: 50     # optional p99 target, with requests_per_s
  *       tenant: team-a         # optional, default "default"
  *       isolation: soft        # optional: none (default), soft or hard

@@ -21,57 +21,84 @@ static void mdl_add(struct mdl_sum *s, double u, double a)
     s->max += a;
 }
 
-/* The wait at p50 and p99: normal, clipped to every turn at once, inflated for the queue. */
+/* The wait for the neighbours at p50 and p99: normal, never beyond every turn at once. */
 static void mdl_waits(const struct mdl_sum *s, double rho, struct mdl_out *o)
 {
-    double q = 1 / (1 - rho);
     double w99 = s->mean + MDL_Z99 * sqrt(s->var > 0 ? s->var : 0);
 
     o->rho = rho;
-    o->stable = rho < 1;
+    o->stable = true;
     o->wait_max_ms = s->max;
-    o->wait50_ms = o->stable ? fmin(s->mean, s->max) * q : INFINITY;
-    o->wait99_ms = o->stable ? fmin(w99, s->max) * q : INFINITY;
+    o->wait50_ms = fmin(s->mean, s->max);
+    o->wait99_ms = fmin(w99, s->max);
+}
+
+/*
+ * A process serves its requests one at a time: a request also waits for the ones before it.
+ * With x its time from the start of its service (p50), the process is a queue of load
+ * rate x: the mean wait of M/D/1, rho x / (2 (1 - rho)), goes on p50 and p99 alike.
+ */
+static void mdl_own_queue(double rate, struct mdl_out *o)
+{
+    double x = o->p50_ms, rho = rate * x / 1000, w;
+
+    if (!(rate > 0) || isnan(x))
+        return;
+    if (rho >= 1) {
+        o->stable = false;
+        o->p50_ms = o->p99_ms = INFINITY;
+        return;
+    }
+    w = rho * x / (2 * (1 - rho));
+    o->own_queue_ms = w;
+    o->p50_ms += w;
+    o->p99_ms += w;
+}
+
+/* The p99 of a request alone: the caller's, else its p50 times the measured tail. */
+static double mdl_t99(double t50, double t99, double tail)
+{
+    return t99 > 0 ? t99 : t50 * tail;
 }
 
 void mdl_timeslice(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i,
-                   struct mdl_out *o)
+                   double t99, struct mdl_out *o)
 {
     struct mdl_sum s = {0};
-    double S = p->slice_ms, C = p->switch_ms, rho = 0, t = c[i].t_ms;
-    bool others = false;
+    double S = p->slice_ms, C = p->switch_ms, rho = 0, t = c[i].t_ms, busy = 0, turns = 1;
 
     for (size_t j = 0; j < n; j++) {
+        double u = 0;
+
         if (c[j].rate > 0)
-            rho += c[j].rate * (c[j].t_ms + C) / 1000;
+            u = c[j].rate * (c[j].t_ms + C) / 1000;
+        else if (c[j].busy > 0)
+            u = c[j].busy;
+        if (c[j].rate > 0)
+            rho += u;
         if (j == i)
             continue;
-        if (c[j].rate > 0) {
-            mdl_add(&s, c[j].rate * (c[j].t_ms + C) / 1000, fmin(S, c[j].t_ms) + C);
-            others = true;
-        } else if (c[j].busy > 0) {
-            mdl_add(&s, c[j].busy, S + C);
-            others = true;
-        }
+        busy += u;
+        mdl_add(&s, u, c[j].rate > 0 ? fmin(S, c[j].t_ms) + C : S + C);
     }
     // A request longer than a slice is switched out at the end of each of its slices and waits
     // for the others again: every turn of its own is a wait of its own.
-    if (others && t > S) {
-        double turns = ceil(t / S);
-
+    if (busy > 0 && t > S) {
+        turns = ceil(t / S);
         s.mean *= turns;
         s.var *= turns;
         s.max *= turns;
-        C *= turns;
     }
     mdl_waits(&s, rho, o);
-    // Alone, nothing switches its context out; with others, it is switched back in each time.
-    o->p50_ms = t + (others ? C : 0) + o->wait50_ms;
-    o->p99_ms = t * p->ts_tail + (others ? C : 0) + o->wait99_ms;
+    // Its context is switched in when another ran before it: as often as the others are busy.
+    C *= fmin(1, busy) * turns;
+    o->p50_ms = t + C + o->wait50_ms;
+    o->p99_ms = mdl_t99(t, t99, p->ts_tail) + C + o->wait99_ms;
+    mdl_own_queue(c[i].rate, o);
 }
 
-void mdl_mps(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i, double own_ms,
-             struct mdl_out *o)
+void mdl_mps(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i, double own50,
+             double own99, struct mdl_out *o)
 {
     struct mdl_sum s = {0};
     double rho = 0, t = c[i].t_ms;
@@ -83,17 +110,25 @@ void mdl_mps(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size
             mdl_add(&s, c[j].rate * (c[j].t_ms + t) / 1000, fmin(c[j].t_ms, t));
     }
     mdl_waits(&s, rho, o);
-    o->p50_ms = own_ms + o->wait50_ms;
-    o->p99_ms = own_ms * p->mps_tail + o->wait99_ms;
+    o->stable = rho < 1;
+    o->p50_ms = own50 + o->wait50_ms;
+    o->p99_ms = mdl_t99(own50, own99, p->mps_tail) + o->wait99_ms;
+    if (!o->stable)
+        o->p50_ms = o->p99_ms = INFINITY;
+    else
+        mdl_own_queue(c[i].rate, o);
 }
 
-void mdl_alone(const struct mdl_params *p, double t_ms, bool mps, struct mdl_out *o)
+void mdl_alone(const struct mdl_params *p, double rate, double t50, double t99, bool mps,
+               struct mdl_out *o)
 {
-    o->rho = 0;
+    o->rho = rate * t50 / 1000;
     o->stable = true;
+    o->own_queue_ms = 0;
     o->wait_max_ms = o->wait50_ms = o->wait99_ms = 0;
-    o->p50_ms = t_ms;
-    o->p99_ms = t_ms * (mps ? p->mps_tail : p->ts_tail);
+    o->p50_ms = t50;
+    o->p99_ms = mdl_t99(t50, t99, mps ? p->mps_tail : p->ts_tail);
+    mdl_own_queue(rate, o);
 }
 
 double mdl_delay_at(const double d[4], double k, bool *extrapolated)
@@ -102,7 +137,7 @@ double mdl_delay_at(const double d[4], double k, bool *extrapolated)
     double frac;
 
     if (!(k > 0))
-        return 0;
+        return d[0];
     lo = k >= 3 ? 2 : (size_t)floor(k);
     if (k > 3 && extrapolated != NULL)
         *extrapolated = true;

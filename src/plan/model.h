@@ -1,24 +1,25 @@
 /*
  * The latency model (docs/plan.md, "The model"): what a request of one process waits for when
  * it shares a GPU with others, under time-slicing and under MPS, from the measured slice,
- * switch cost, solo tails and MPS neighbour delays. Closed forms, so a fleet of thousands of
- * GPUs is planned in well under a second.
+ * switch cost, solo tails and MPS neighbour slowdowns. Closed forms, so a fleet of thousands
+ * of GPUs is planned in well under a second.
  *
  * Every other process j is busy at a random moment with probability u_j. The wait a request
  * sees is the sum over the others of B(u_j) * U(0, a_j): busy or not, and if busy some part of
  * its turn a_j still ahead (the part uniform: on average half of the busy ones are ahead in
  * the rotation, the one on the GPU part-way through its turn). The sum is taken as normal
- * (mean + 2.326 sigma for p99), never beyond every turn at once, and inflated by 1 / (1 - rho)
- * for the queue that a load rho builds (Pollaczek-Khinchine).
+ * (mean + 2.326 sigma for p99), never beyond every turn at once. Then the process's own queue:
+ * it serves its requests one at a time, an M/D/1 queue of its rate and its request's time.
  *
  *   time-slicing: a request stream j holds a turn a_j = min(slice, t_j) + switch, busy
  *     u_j = rate_j (t_j + switch); a batch process a_j = slice + switch, busy u_j = its share.
- *     p50 = t + switch + wait50, p99 = t tail + switch + wait99; a request longer than a slice
- *     takes ceil(t / slice) turns, each with its switch and its wait.
+ *     p50 = t + switch + wait50, p99 = t99 + switch + wait99, the switch paid as often as the
+ *     others are busy; a request longer than a slice takes ceil(t / slice) turns, each with
+ *     its switch and its wait.
  *   MPS: requests run side by side and share the GPU (processor sharing): j overlaps with
- *     probability rate_j (t_j + t) and costs up to min(t_j, t); rho = sum rate t.
- *     p50 = t + wait50, p99 = t tail + wait99; beside batch clients, plus the delay measured
- *     beside that many gemm clients.
+ *     probability rate_j (t_j + t) and costs up to min(t_j, t); rho = sum rate t < 1.
+ *     p50 = own50 + wait50, p99 = own99 + wait99, own the request's time there: stretched
+ *     beside batch clients by what the measured request took beside that many gemm clients.
  *
  * Pure arithmetic.
  */
@@ -50,23 +51,26 @@ struct mdl_out {
     bool stable;           /* rho < 1 */
     double wait_max_ms;    /* every other process's turn at once: the worst case */
     double wait50_ms, wait99_ms;
+    double own_queue_ms; /* the mean wait behind its own process's earlier requests */
 };
 
-/* Request i of c[0..n) under time-slicing. */
+/* Request i of c[0..n) under time-slicing; t99 its p99 alone (0: t_ms times ts_tail). */
 void mdl_timeslice(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i,
-                   struct mdl_out *o);
+                   double t99, struct mdl_out *o);
 
-/* Request i of c[0..n) under MPS, where it takes own_ms alone (c[i].t_ms but for a thread cap,
- * which slows it without shrinking the work it shares with the others); batch processes are
- * left to the measured delay (mdl_delay_at). */
-void mdl_mps(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i, double own_ms,
-             struct mdl_out *o);
+/* Request i of c[0..n) under MPS, where it takes own50 and own99 (0: own50 times mps_tail)
+ * alone: c[i].t_ms but for a thread cap or a batch neighbour, which slow it without adding to
+ * the work it shares with the other request streams. */
+void mdl_mps(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i, double own50,
+             double own99, struct mdl_out *o);
 
-/* A request alone on the GPU (a whole GPU, a MIG instance of its own). */
-void mdl_alone(const struct mdl_params *p, double t_ms, bool mps, struct mdl_out *o);
+/* A request stream of rate alone on the GPU (a whole GPU, a MIG instance of its own); t99 0:
+ * t50 times the tail. */
+void mdl_alone(const struct mdl_params *p, double rate, double t50, double t99, bool mps,
+               struct mdl_out *o);
 
 /*
- * The delay measured beside k gemm neighbours, d[0..3] for k = 0..3 (d[0] = 0: alone), at a
+ * A figure measured beside k gemm neighbours, d[0..3] for k = 0..3 (d[0]: alone), at a
  * fractional k: linear between the measured points, and along the last segment beyond 3
  * (*extrapolated set). NAN when a point it needs is NAN.
  */

@@ -75,7 +75,7 @@ static void pk_predict(const struct pl_ctx *x, const struct plan_gpu *pg, enum p
                        struct mdl_out *o, double *t_ms, bool *extra)
 {
     const struct demand *di = pl_wl(x, reps[i]);
-    double own = di->request_ms, k = 0, d50 = 0, d99 = 0;
+    double own = di->request_ms, own99 = di->request_p99_ms, k = 0, s50 = 1, s99 = 1;
 
     for (size_t j = 0; j < n; j++) {
         const struct demand *dj = pl_wl(x, reps[j]);
@@ -86,25 +86,26 @@ static void pk_predict(const struct pl_ctx *x, const struct plan_gpu *pg, enum p
             k += scratch[j].busy;
     }
     if (m == PM_TIMESLICE) {
-        mdl_timeslice(&pg->params, scratch, n, i, o);
+        mdl_timeslice(&pg->params, scratch, n, i, own99, o);
         *t_ms = own;
         return;
     }
     if (m == PM_MPS_CAPS) {
-        double batch = 0;
+        double batch = 0, f = pl_slice_factor(pg, pk_cap_sms(pg, (unsigned)n), 0, extra);
 
-        own *= pl_slice_factor(pg, pk_cap_sms(pg, (unsigned)n), 0, extra);
+        own *= f;
+        own99 *= f;
         for (size_t j = 0; j < n; j++)
             batch += j != i && scratch[j].busy > 0;
         // Capped at 100/n each, the batch neighbours cover that share of the SMs apiece; the
         // measured table's one gemm client capped at 50% covers half of them.
         k = 2 * batch * pk_cap_pct((unsigned)n) / 100;
     }
-    mdl_mps(&pg->params, scratch, n, i, own, o);
-    pl_batch_delay(pg, m, k, &d50, &d99, extra);
-    o->p50_ms += d50;
-    o->p99_ms += d99;
-    *t_ms = own;
+    pl_batch_stretch(pg, m, k, &s50, &s99, extra);
+    if (own99 <= 0)
+        own99 = own * pg->params.mps_tail;
+    mdl_mps(&pg->params, scratch, n, i, own * s50, own99 * s99, o);
+    *t_ms = own * s50;
 }
 
 /* Would adding replica k keep every replica of b within its memory, the GPU's compute, the

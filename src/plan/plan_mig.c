@@ -29,14 +29,14 @@ static void pm_alone(const struct plan_gpu *pg, const struct mig_profile_spec *p
 {
     bool extra = false;
 
-    *t = d->request_ms * pl_slice_factor(pg, p->sms, pm_mslices(p), &extra);
+    double f = pl_slice_factor(pg, p->sms, pm_mslices(p), &extra);
+
+    *t = d->request_ms * f;
     o->p50_ms = o->p99_ms = NAN;
     o->stable = true;
     o->wait_max_ms = 0;
-    if (d->rate > 0) {
-        mdl_alone(&pg->params, *t, false, o);
-        o->stable = d->rate * *t / 1000 < 1;
-    }
+    if (d->rate > 0)
+        mdl_alone(&pg->params, d->rate, *t, d->request_p99_ms * f, false, o);
 }
 
 /* One replica alone in an instance of profile p on unit u. */
@@ -148,7 +148,7 @@ static bool pm_groups(struct pl_ctx *x, struct plan_mode_result *r, const struct
             bool iso = n == 1 || d->isolation == ISO_NONE || (capped && d->isolation == ISO_SOFT);
 
             if (d->rate > 0)
-                mdl_mps(&pg->params, c, n, j, d->request_ms * own_f, &o);
+                mdl_mps(&pg->params, c, n, j, d->request_ms * own_f, d->request_p99_ms * own_f, &o);
             if (r == NULL) {
                 ok = o.stable && (d->slo_ms <= 0 || !(o.p99_ms > d->slo_ms)) && iso;
                 continue;
@@ -327,7 +327,8 @@ static void pm_slots(struct pl_ctx *x, struct plan_mode_result *r, const size_t 
             struct mdl_out out = {.p50_ms = NAN, .p99_ms = NAN, .stable = true};
 
             if (d->rate > 0)
-                mdl_alone(&x->plan->gpus[r->units[w].model].params, d->request_ms, false, &out);
+                mdl_alone(&x->plan->gpus[r->units[w].model].params, d->rate, d->request_ms,
+                          d->request_p99_ms, false, &out);
             r->units[w].members = 1;
             r->units[w].mem_gib = x->reps[k].mem_gib;
             r->units[w].load = x->reps[k].work;

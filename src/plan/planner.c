@@ -164,28 +164,23 @@ double pl_slice_factor(const struct plan_gpu *pg, unsigned sms, unsigned mslices
     return isnan(by_sms) ? NAN : fmax(by_sms, by_bw);
 }
 
-void pl_batch_delay(const struct plan_gpu *pg, enum plan_mode mode, double k, double *d50,
-                    double *d99, bool *extrapolated)
+void pl_batch_stretch(const struct plan_gpu *pg, enum plan_mode mode, double k, double *s50,
+                      double *s99, bool *extrapolated)
 {
     enum ev_id base = mode == PM_MPS_PRIORITY ? EV_LOW_K1_P50
                       : mode == PM_MPS_CAPS   ? EV_CAP_K1_P50
                                               : EV_MPS_K1_P50;
     const struct ev_fig *f = pg->ev.f;
-    double t50[4] = {0}, t99[4] = {0};
+    double a50 = f[EV_MPS_P50_MS].v, t50[4] = {1}, t99[4];
 
-    *d50 = *d99 = 0;
-    if (!(k > 0))
-        return;
+    t99[0] = f[EV_MPS_P99_MS].v / a50;
     for (int j = 0; j < 3; j++) {
-        // The delay over the request alone, never negative (a cap's run may beat the alone run
-        // within its spread).
-        t50[j + 1] = fmax(0, f[base + 2 * j].v - f[EV_MPS_P50_MS].v);
-        t99[j + 1] = fmax(0, f[base + 2 * j + 1].v - f[EV_MPS_P99_MS].v);
-        if (isnan(f[base + 2 * j].v))
-            t50[j + 1] = t99[j + 1] = NAN;
+        // Never faster than alone: a capped run may beat the alone run within its spread.
+        t50[j + 1] = fmax(1, f[base + 2 * j].v / a50);
+        t99[j + 1] = fmax(t99[0], f[base + 2 * j + 1].v / a50);
     }
-    *d50 = mdl_delay_at(t50, k, extrapolated);
-    *d99 = mdl_delay_at(t99, k, extrapolated);
+    *s50 = mdl_delay_at(t50, k, extrapolated);
+    *s99 = mdl_delay_at(t99, k, extrapolated) / t99[0];
 }
 
 size_t pl_unit_open(struct pl_ctx *x, struct plan_mode_result *r)
@@ -244,8 +239,7 @@ void pl_whole(struct pl_ctx *x, struct plan_mode_result *r)
         struct mdl_out o = {.p50_ms = NAN, .p99_ms = NAN, .stable = true};
 
         if (d->rate > 0)
-            mdl_alone(&pg->params, d->request_ms, false, &o);
-        o.stable = x->reps[k].work < 1;
+            mdl_alone(&pg->params, d->rate, d->request_ms, d->request_p99_ms, false, &o);
         r->units[u].members = 1;
         r->units[u].mem_gib = x->reps[k].mem_gib;
         r->units[u].load = x->reps[k].work;

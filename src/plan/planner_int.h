@@ -54,10 +54,11 @@ void pl_take(struct plan_mode_result *r, size_t wl, const struct mdl_out *o, dou
 double pl_slice_factor(const struct plan_gpu *pg, unsigned sms, unsigned mslices,
                        bool *extrapolated);
 
-/* The MPS delay beside batch neighbours worth k whole-GPU gemm clients, p50 and p99, from the
- * measured table the mode uses (plain, below-normal priority or capped). */
-void pl_batch_delay(const struct plan_gpu *pg, enum plan_mode mode, double k, double *d50,
-                    double *d99, bool *extrapolated);
+/* How much longer a request takes under MPS beside batch neighbours worth k whole-GPU gemm
+ * clients, at p50 and at p99 (over its own p99 alone), from the measured table the mode uses
+ * (plain, below-normal priority or capped): the measured request's time there over alone. */
+void pl_batch_stretch(const struct plan_gpu *pg, enum plan_mode mode, double k, double *s50,
+                      double *s99, bool *extrapolated);
 
 /* What a mode isolates, and the source of each. */
 struct plan_isolation pl_isolation(enum plan_mode m);
