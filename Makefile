@@ -174,8 +174,8 @@ test: deps
 fuzz: deps $(FUZZERS)
 	@for f in $(FUZZERS); do tools/fuzz.sh $$f $(FUZZ_SECONDS) || exit 1; done
 
-run: deps
-	@$(MAKE) --no-print-directory $(BUILD)/gpushare
+# The set-up and the build happen inside, logged, so the answer comes first (tools/run.sh).
+run:
 	@tools/run.sh
 
 gpu-test:

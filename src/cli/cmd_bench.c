@@ -36,8 +36,8 @@ static const char usage[] =
     "       gpushare bench mig [--device N] [--trials N] [--duration S] [--profiles LIST]\n"
     "                              [--json] [-o FILE]\n"
     "       gpushare bench mix [--device N] [--trials N] [--duration S] [--procs LIST]\n"
-    "                              [--rate R] [--modes LIST] [--neighbour LIST] [--json]\n"
-    "                              [-o FILE]\n";
+    "                              [--rate R] [--modes LIST] [--neighbour LIST]\n"
+    "                              [--hidden N] [--layers N] [--json] [-o FILE]\n";
 
 static const char help[] =
     "streams: in-process sharing with CUDA streams: spin-kernel concurrency against its ideal,\n"
@@ -80,6 +80,8 @@ static const char help[] =
     "      --rate R       mix: requests per second of each process (default 100)\n"
     "      --modes LIST   mix: timeslice,mps (default both)\n"
     "      --neighbour LIST  mix: none,gemm: alone, and beside a gemm (default both)\n"
+    "      --hidden N, --layers N  mix: the inference request, N layers of N x N (default\n"
+    "                     4096 and 8)\n"
     "      --sizes LIST   timeslice, mps: contention gemm sizes (default 4096,1024)\n"
     "      --dtype T      timeslice, mps: gemm type, fp32 or bf16 (default fp32)\n"
     "      --clients N    mps: clients started at once to find the client limit, 2..64\n"
@@ -139,6 +141,16 @@ static int parse_ts_value(int opt, const char *arg, struct bench_opts *o, struct
         return mix_parse_modes(err, arg, &o->mix.modes);
     case 'N':
         return mix_parse_neighbours(err, arg, &o->mix.neighbours);
+    case 'H':
+        if (parse_uint(err, "--hidden", arg, 256, 16384, &v) < 0)
+            return -1;
+        o->mix.hidden = (unsigned)v;
+        return 0;
+    case 'L':
+        if (parse_uint(err, "--layers", arg, 1, 64, &v) < 0)
+            return -1;
+        o->mix.layers = (unsigned)v;
+        return 0;
     case 'S':
         return parse_sizes(err, arg, &o->ts);
     case 'T':
@@ -278,6 +290,8 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
         {"rate", required_argument, NULL, 'r'},
         {"modes", required_argument, NULL, 'M'},
         {"neighbour", required_argument, NULL, 'N'},
+        {"hidden", required_argument, NULL, 'H'},
+        {"layers", required_argument, NULL, 'L'},
         {"json", no_argument, NULL, 'j'},
         {"output", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
