@@ -5,6 +5,7 @@
  * latency is predicted where it landed.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,12 +22,7 @@ struct pk_bin {
     size_t n, cap;
     size_t *rep; /* replicas on it */
     double mem, mem_max, work;
-    unsigned fails; /* replicas it refused in a row: a full GPU stops being tried */
 };
-
-/* A GPU refusing this many replicas in a row is taken as full: first fit stays fast on
- * fleets without changing any GPU that still has room for the next ones. */
-#define PK_FULL_AFTER 64
 
 static bool pk_is_mps(enum plan_mode m)
 {
@@ -129,7 +125,10 @@ static bool pk_admits(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mo
         double biggest = fmax(b->mem_max, rep->mem_gib);
         unsigned sms = pk_cap_sms(pg, (unsigned)n);
 
-        if (biggest * n > pg->mem_gib + PL_EPS)
+        // The device plugin limits every client to the GPU's memory / N; the mixed plan's own
+        // daemons give each client a limit of its size, which only the sum must fit.
+        if (r->mode == PM_MIXED ? b->mem + rep->mem_gib > pg->mem_gib + PL_EPS
+                                : biggest * n > pg->mem_gib + PL_EPS)
             return false;
         for (size_t j = 0; j <= b->n; j++) {
             const struct demand *dj = j < b->n ? pl_wl(x, b->rep[j]) : d;
@@ -170,7 +169,6 @@ static void pk_put(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode 
     b->mem += x->reps[k].mem_gib;
     b->mem_max = fmax(b->mem_max, x->reps[k].mem_gib);
     b->work += pk_work(x, pg, m, k);
-    b->fails = 0;
     r->rep_unit[k] = b->unit;
 }
 
@@ -256,49 +254,136 @@ static void pk_finish(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mo
     }
 }
 
+static const struct pl_ctx *pk_sort_ctx;
+
+/* By tenant, then as given (the subset is largest first): a stable order for qsort. */
+static int pk_by_tenant(const void *a, const void *b)
+{
+    const size_t *ka = a, *kb = b;
+    int c = strcmp(pl_wl(pk_sort_ctx, ka[0])->tenant, pl_wl(pk_sort_ctx, kb[0])->tenant);
+
+    return c != 0 ? c : ka[1] < kb[1] ? -1 : ka[1] > kb[1];
+}
+
+/* The subset in packing order: under MPS a GPU serves one tenant, so each tenant's replicas
+ * are packed on their own, largest first. */
+static size_t *pk_order(const struct pl_ctx *x, enum plan_mode rule, const size_t *subset, size_t n)
+{
+    size_t *pairs = pl_alloc(2 * n, sizeof(*pairs)), *order = pl_alloc(n, sizeof(*order));
+
+    for (size_t i = 0; i < n; i++) {
+        pairs[2 * i] = subset[i];
+        pairs[2 * i + 1] = i;
+    }
+    if (pk_is_mps(rule)) {
+        pk_sort_ctx = x;
+        qsort(pairs, n, 2 * sizeof(*pairs), pk_by_tenant);
+        pk_sort_ctx = NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = pairs[2 * i];
+    free(pairs);
+    return order;
+}
+
+/* Replicas a bin looks at from either end before it is closed. */
+#define PK_TRIES 64
+
+/* How full b is in the dimension other than memory: MPS clients or compute, whichever more. */
+static double pk_other_fill(const struct pl_ctx *x, const struct plan_mode_result *r,
+                            enum plan_mode rule, const struct pk_bin *b)
+{
+    const struct plan_gpu *pg = &x->plan->gpus[r->units[b->unit].model];
+    double clients = pk_is_mps(rule) ? (double)b->n / pg->mps_clients : 0;
+
+    return fmax(clients, b->work);
+}
+
+/*
+ * One GPU at a time, from the replicas left (largest first): each next replica comes from the
+ * large end while the GPU is fuller in clients or compute than in memory, from the small end
+ * otherwise, so both fill together rather than the last GPUs holding only small replicas up to
+ * the client limit. A replica the GPU refuses is passed over for the next one from that end,
+ * and the other end is tried; after PK_TRIES refusals from both the GPU is closed.
+ */
+static void pk_group(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule,
+                     const size_t *g, size_t n, bool slo, struct pk_bin **bins, size_t *nb,
+                     size_t *cap, struct mdl_ctx **scratch, size_t *most)
+{
+    bool *used = pl_alloc(n, sizeof(*used));
+    size_t left = n, front = 0, back = n;
+    // Equal limits want replicas of one size together, largest first: no balancing there.
+    bool balance = !(rule == PM_MPS_CAPS && r->mode != PM_MIXED);
+
+    while (left > 0) {
+        struct pk_bin *b = pk_open(x, r, bins, nb, cap);
+        const struct plan_gpu *pg = &x->plan->gpus[r->units[b->unit].model];
+
+        for (;;) {
+            bool from_back =
+                balance && b->n > 0 && b->mem / pg->mem_gib >= pk_other_fill(x, r, rule, b);
+            size_t pick = SIZE_MAX;
+
+            while (front < n && used[front])
+                front++;
+            while (back > front && used[back - 1])
+                back--;
+            if (front >= back)
+                break;
+            pk_room(b);
+            if (b->n + 1 > *most) {
+                free(*scratch);
+                *most = 2 * (b->n + 1);
+                *scratch = pl_alloc(*most, sizeof(**scratch));
+            }
+            for (int side = 0; side < (balance ? 2 : 1) && pick == SIZE_MAX;
+                 side++, from_back = !from_back) {
+                size_t tries = 0;
+
+                if (from_back) {
+                    for (size_t i = back; i > front && tries < PK_TRIES && pick == SIZE_MAX; i--)
+                        if (!used[i - 1] &&
+                            (tries++, pk_admits(x, r, rule, b, g[i - 1], *scratch, slo)))
+                            pick = i - 1;
+                } else {
+                    for (size_t i = front; i < back && tries < PK_TRIES && pick == SIZE_MAX; i++)
+                        if (!used[i] && (tries++, pk_admits(x, r, rule, b, g[i], *scratch, slo)))
+                            pick = i;
+                }
+            }
+            if (pick == SIZE_MAX && b->n == 0)
+                pick = front; // alone on a GPU even when it cannot keep its target there
+            if (pick == SIZE_MAX)
+                break;
+            pk_put(x, r, rule, b, g[pick]);
+            used[pick] = true;
+            left--;
+        }
+    }
+    free(used);
+}
+
 void pl_shared(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule,
                const size_t *subset, size_t n, bool slo)
 {
     struct pk_bin *bins = NULL;
-    size_t nb = 0, cap = 0, first_open = 0, most = 64;
+    size_t nb = 0, cap = 0, most = 64, start = 0;
+    size_t *order = pk_order(x, rule, subset, n);
     struct mdl_ctx *scratch;
 
     for (size_t i = 0; i < x->plan->n_gpus; i++)
         if (x->plan->gpus[i].mps_clients + 1 > most)
             most = x->plan->gpus[i].mps_clients + 1;
     scratch = pl_alloc(most, sizeof(*scratch));
-    for (size_t o = 0; o < n; o++) {
-        size_t k = subset[o], bi = first_open;
-        struct pk_bin *b = NULL;
-
-        for (; bi < nb; bi++) {
-            struct pk_bin *c = &bins[bi];
-
-            if (c->fails >= PK_FULL_AFTER)
-                continue;
-            pk_room(c);
-            if (c->n + 1 > most) {
-                free(scratch);
-                most = 2 * (c->n + 1);
-                scratch = pl_alloc(most, sizeof(*scratch));
-            }
-            if (pk_admits(x, r, rule, c, k, scratch, slo)) {
-                b = c;
-                break;
-            }
-            c->fails++;
+    // Under MPS a GPU serves one tenant: each tenant's replicas are packed on their own.
+    for (size_t o = 1; o <= n; o++)
+        if (o == n || (pk_is_mps(rule) &&
+                       strcmp(pl_wl(x, order[o - 1])->tenant, pl_wl(x, order[o])->tenant) != 0)) {
+            pk_group(x, r, rule, order + start, o - start, slo, &bins, &nb, &cap, &scratch, &most);
+            start = o;
         }
-        while (first_open < nb && bins[first_open].fails >= PK_FULL_AFTER)
-            first_open++;
-        if (b == NULL) {
-            // Alone on a GPU even when it cannot keep its target there: the mode then breaks
-            // for it, and says so.
-            b = pk_open(x, r, &bins, &nb, &cap);
-            pk_room(b);
-        }
-        pk_put(x, r, rule, b, k);
-    }
     free(scratch);
+    free(order);
     pk_finish(x, r, rule, bins, nb);
     for (size_t i = 0; i < nb; i++)
         free(bins[i].rep);

@@ -147,7 +147,11 @@ static bool pm_groups(struct pl_ctx *x, struct plan_mode_result *r, const struct
             struct mdl_out o = {.p50_ms = NAN, .p99_ms = NAN, .stable = true};
             bool iso = n == 1 || d->isolation == ISO_NONE || (capped && d->isolation == ISO_SOFT);
 
-            if (d->rate > 0)
+            // Alone in its slice a replica needs no MPS daemon: it runs as on MIG.
+            if (d->rate > 0 && n == 1)
+                mdl_alone(&pg->params, d->rate, d->request_ms * f, d->request_p99_ms * f, false,
+                          &o);
+            else if (d->rate > 0)
                 mdl_mps(&pg->params, c, n, j, d->request_ms * own_f, d->request_p99_ms * own_f, &o);
             if (r == NULL) {
                 ok = o.stable && (d->slo_ms <= 0 || !(o.p99_ms > d->slo_ms)) && iso;
@@ -174,6 +178,23 @@ static bool pm_groups(struct pl_ctx *x, struct plan_mode_result *r, const struct
 static bool pm_accept(void *arg, const struct mig_layout *l, const struct mig_plan_item *items)
 {
     return pm_groups(arg, NULL, l, items);
+}
+
+/* Memory slices no instance of a MIG unit occupies (a non-MIG unit has none). */
+static unsigned pm_free_mslices(const struct plan_unit *u)
+{
+    unsigned used = 0;
+
+    if (!u->is_mig)
+        return 0;
+    for (size_t i = 0; i < u->mig.n; i++)
+        used += pm_mslices(&u->mig.gpu->profiles[u->mig.prof[i]]);
+    return used < u->mig.gpu->mem_slices ? u->mig.gpu->mem_slices - used : 0;
+}
+
+static bool pm_full(const struct plan_unit *u)
+{
+    return !u->is_mig || u->mig.n >= MIG_MAX_INSTANCES || pm_free_mslices(u) == 0;
 }
 
 /* Hard-isolation replicas, each in an instance of its own, first fit over MIG units. */
@@ -311,7 +332,7 @@ static void pm_demands(const struct pl_ctx *x, struct demand_set *out, bool slo_
 
 static void pm_slots(struct pl_ctx *x, struct plan_mode_result *r, const size_t *subset, size_t n)
 {
-    size_t first = r->n_units;
+    size_t first = r->n_units, open = r->n_units;
 
     for (size_t o = 0; o < n; o++) {
         size_t k = subset[o], u = SIZE_MAX;
@@ -339,8 +360,13 @@ static void pm_slots(struct pl_ctx *x, struct plan_mode_result *r, const size_t 
                     d->request_ms, true);
             continue;
         }
-        for (size_t i = first; i < r->n_units && u == SIZE_MAX; i++) {
-            if (!r->units[i].is_mig || r->units[i].mig.n >= MIG_MAX_INSTANCES)
+        // First fit over the GPUs that still have a free memory slice; a full one is passed
+        // for good, so a fleet's replicas do not try every GPU before them.
+        while (open < r->n_units && pm_full(&r->units[open]))
+            open++;
+        for (size_t i = open > first ? open : first; i < r->n_units && u == SIZE_MAX; i++) {
+            if (!r->units[i].is_mig || r->units[i].mig.n >= MIG_MAX_INSTANCES ||
+                pm_free_mslices(&r->units[i]) < pm_mslices(p))
                 continue;
             l = r->units[i].mig;
             l.prof[l.n++] = prof;
@@ -361,6 +387,11 @@ static void pm_slots(struct pl_ctx *x, struct plan_mode_result *r, const size_t 
     }
 }
 
+static int pm_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void pl_mixed(struct pl_ctx *x, struct plan_mode_result *r)
 {
     size_t *hard = pl_alloc(x->nr, sizeof(*hard)), *soft = pl_alloc(x->nr, sizeof(*soft));
@@ -374,20 +405,29 @@ void pl_mixed(struct pl_ctx *x, struct plan_mode_result *r)
                    "no workload needs isolation: the mixed plan is plain MPS per tenant");
         goto out;
     }
-    for (size_t o = 0; o < x->nr; o++) {
-        size_t k = x->order[o];
+    {
+        // A tenant with a workload that needs soft isolation has all its GPUs capped: its
+        // replicas share those GPUs rather than leave one partly filled GPU per need.
+        const char **capped = pl_alloc(x->set->n, sizeof(*capped));
+        size_t nc = 0;
 
-        switch (pl_wl(x, k)->isolation) {
-        case ISO_HARD:
-            hard[nh++] = k;
-            break;
-        case ISO_SOFT:
-            soft[ns++] = k;
-            break;
-        default:
-            none[nn++] = k;
-            break;
+        for (size_t w = 0; w < x->set->n; w++)
+            if (x->set->d[w].isolation == ISO_SOFT)
+                capped[nc++] = x->set->d[w].tenant;
+        qsort(capped, nc, sizeof(*capped), pm_str_cmp);
+        for (size_t o = 0; o < x->nr; o++) {
+            size_t k = x->order[o];
+            const struct demand *d = pl_wl(x, k);
+            const char *key = d->tenant;
+
+            if (d->isolation == ISO_HARD)
+                hard[nh++] = k;
+            else if (nc > 0 && bsearch(&key, capped, nc, sizeof(*capped), pm_str_cmp))
+                soft[ns++] = k;
+            else
+                none[nn++] = k;
         }
+        free(capped);
     }
     if (nh == 0 && (ns == 0 || nn == 0)) {
         r->evaluated = false;

@@ -185,27 +185,28 @@ void pl_batch_stretch(const struct plan_gpu *pg, enum plan_mode mode, double k, 
 
 size_t pl_unit_open(struct pl_ctx *x, struct plan_mode_result *r)
 {
-    size_t used[PLAN_MAX_GPU_MODELS] = {0}, model = 0;
+    size_t model = 0;
     struct plan_unit *u;
 
-    for (size_t i = 0; i < r->n_units; i++)
-        used[r->units[i].model]++;
     for (size_t m = 0; m < x->plan->n_gpus; m++)
-        if (used[m] < x->plan->gpus[m].count) {
+        if (r->units_of[m] < x->plan->gpus[m].count) {
             model = m;
             break;
         }
-    if (r->n_units % 256 == 0) {
-        struct plan_unit *grown = pl_alloc(r->n_units + 256, sizeof(*grown));
+    if (r->n_units == r->cap_units) {
+        size_t cap = r->cap_units ? 2 * r->cap_units : 64;
+        struct plan_unit *grown = pl_alloc(cap, sizeof(*grown));
 
         if (r->n_units > 0)
             memcpy(grown, r->units, r->n_units * sizeof(*grown));
         free(r->units);
         r->units = grown;
+        r->cap_units = cap;
     }
     u = &r->units[r->n_units];
     memset(u, 0, sizeof(*u));
     u->model = model;
+    r->units_of[model]++;
     return r->n_units++;
 }
 

@@ -93,9 +93,10 @@ struct plan_mode_result {
     char summary[300];  /* the answer in one line when it is the recommendation */
     struct plan_wl *wl; /* per workload, [set->n] */
     struct plan_unit *units;
-    size_t n_units;
-    size_t *rep_unit; /* per replica (workload order), its unit */
-    int rank;         /* 1 = recommended; 0 = not ranked (does not work) */
+    size_t n_units, cap_units;
+    size_t units_of[PLAN_MAX_GPU_MODELS]; /* units opened on each GPU model */
+    size_t *rep_unit;                     /* per replica (workload order), its unit */
+    int rank;                             /* 1 = recommended; 0 = not ranked (does not work) */
 };
 
 /* One GPU model of the plan, with the figures its model uses. */
