@@ -265,8 +265,8 @@ void plandoc_deploy_of(const struct plan *p, struct plan_deploy *d)
             most = fmax(most, p->set->d[w].mem_gib + (isfinite(pg->ctx_gib) ? pg->ctx_gib : 0));
         d->mem_mib = (unsigned long long)ceil(most * 1024);
         str_printf(d->mps_why, sizeof(d->mps_why),
-                   "the largest workload's memory and its context's, %llu MiB: the default every "
-                   "client gets (a client may set a lower one in CUDA_MPS_PINNED_DEVICE_MEM_LIMIT)",
+                   "the largest workload's memory and its context's, %llu MiB: every client's "
+                   "default; a client may set a lower one in CUDA_MPS_PINNED_DEVICE_MEM_LIMIT",
                    d->mem_mib);
     }
         /* fall through */
