@@ -20,6 +20,7 @@
 #include "mig/catalog.h"
 #include "mig/geometry.h"
 #include "plan/demand.h"
+#include "plan/mig_fleet.h"
 #include "plan/mig_plan.h"
 #include "results/results.h"
 
@@ -219,40 +220,7 @@ static int load_demands(struct error *err, const char *arg, struct demand_set *d
     return demand_parse_inline(err, arg, d);
 }
 
-/* One GPU model of a fleet document and the plan for it. */
-struct fleet_model {
-    const char *name;        /* the NVML name, the fleet's key */
-    const json_t *nodes;     /* their ids */
-    size_t gpus;             /* of this model in the fleet */
-    const struct mig_gpu *g; /* NULL: no MIG profile in the catalog */
-    struct mig_plan *p;      /* when g */
-    size_t need;             /* GPUs the plan takes: 1 when it fits on one, else the several-GPU
-                                count; 0 when no number of them can */
-};
-
-static int fleet_model_cmp(const void *a, const void *b)
-{
-    return strcmp(((const struct fleet_model *)a)->name, ((const struct fleet_model *)b)->name);
-}
-
-/* Is a better than b for these demands? Fits in the fleet's GPUs of its model first, then the
- * fewest GPUs, then the most of them in the fleet; ties keep name order. */
-static bool fleet_model_better(const struct fleet_model *a, const struct fleet_model *b)
-{
-    bool fa = a->need > 0 && a->need <= a->gpus, fb = b->need > 0 && b->need <= b->gpus;
-
-    if (b->g == NULL || b->need == 0)
-        return a->g != NULL && (a->need > 0 || b->g == NULL);
-    if (a->g == NULL || a->need == 0)
-        return false;
-    if (fa != fb)
-        return fa;
-    if (a->need != b->need)
-        return a->need < b->need;
-    return a->gpus > b->gpus;
-}
-
-static void print_fleet_model(const struct fleet_model *m)
+static void print_fleet_model(const struct mig_fleet_model *m)
 {
     const json_t *id;
     size_t i;
@@ -275,129 +243,51 @@ static void print_fleet_model(const struct fleet_model *m)
                m->need <= m->gpus ? "fits" : "does not fit");
 }
 
-static json_t *fleet_model_json(const struct fleet_model *m)
-{
-    json_t *j = results_must(json_pack("{s:s, s:O, s:I}", "model", m->name, "nodes", m->nodes,
-                                       "gpus", (json_int_t)m->gpus));
-    char name[256];
-
-    results_set(j, "catalog_model", m->g != NULL ? json_string(m->g->model) : json_null());
-    if (m->g == NULL)
-        return j;
-    results_set(j, "gpus_needed", json_integer((json_int_t)m->need));
-    results_set(j, "fits_in_fleet", json_boolean(m->need > 0 && m->need <= m->gpus));
-    results_set(j, "fits_on_one_gpu", json_boolean(m->p->fits));
-    results_set(j, "reason", json_string(mig_plan_reason_name(m->p->reason)));
-    results_set(j, "why", results_string(m->p->why));
-    if (m->p->fits) {
-        mig_layout_name(&m->p->layout, name, sizeof(name));
-        results_set(j, "layout", results_string(name));
-    }
-    results_set(j, "mps_in_slices_fits", json_boolean(m->p->mps.fits));
-    results_set(j, "mps_whole_gpu_fits", json_boolean(m->p->mps_gpu.fits));
-    return j;
-}
-
-/* The fleet's models, each with its plan; NULL with err set when none has MIG profiles. */
-static struct fleet_model *fleet_models(struct error *err, const json_t *fleet, const char *file,
-                                        const struct demand_set *d, size_t *n)
-{
-    const json_t *models = json_object_get(fleet, "models"), *v;
-    struct fleet_model *m = calloc(json_object_size(models) + 1, sizeof(*m));
-    const char *name;
-    size_t k = 0, known = 0;
-
-    if (m == NULL)
-        abort();
-    json_object_foreach ((json_t *)models, name, v) {
-        m[k].name = name;
-        m[k].nodes = json_object_get(v, "nodes");
-        m[k].gpus = (size_t)json_integer_value(json_object_get(v, "gpus"));
-        k++;
-    }
-    qsort(m, k, sizeof(*m), fleet_model_cmp);
-    for (size_t i = 0; i < k; i++) {
-        m[i].g = mig_gpu_by_nvml_name(m[i].name);
-        if (m[i].g == NULL)
-            continue;
-        known++;
-        m[i].p = calloc(1, sizeof(*m[i].p));
-        if (m[i].p == NULL)
-            abort();
-        if (mig_plan_solve(err, m[i].g, d, m[i].p) < 0) {
-            for (size_t j = 0; j <= i; j++)
-                free(m[j].p);
-            free(m);
-            return NULL;
-        }
-        m[i].need = m[i].p->fits ? 1 : m[i].p->multi.k;
-    }
-    if (known == 0) {
-        error_set(err, ERR_USAGE,
-                  k == 1 ? "the GPU model of fleet '%.80s', '%.60s', has no MIG profile in the "
-                           "catalog (gpushare mig profiles lists them)"
-                         : "no GPU model of fleet '%.80s' has a MIG profile in the catalog, "
-                           "'%.60s' included (gpushare mig profiles lists them)",
-                  file, m[0].name);
-        free(m);
-        return NULL;
-    }
-    *n = k;
-    return m;
-}
-
 /* mig plan --fleet: the plan for each GPU model of the fleet, and whether it fits in it. */
 static int cmd_plan_fleet(const struct mig_opts *o, const struct demand_set *d)
 {
-    struct fleet_model *m, *best = NULL;
+    const struct mig_fleet_model *best;
+    struct mig_fleet f;
     struct error err;
     json_t *fleet;
-    size_t n = 0;
-    bool fits;
     int rc;
 
     fleet = fleet_load(&err, o->fleet);
     if (fleet == NULL)
         return cli_fail(&err);
-    m = fleet_models(&err, fleet, o->fleet, d, &n);
-    if (m == NULL) {
+    if (mig_fleet_plan(&err, fleet, o->fleet, d, &f) < 0) {
         json_decref(fleet);
         return err.code == ERR_USAGE ? cli_usage_error(usage, &err) : cli_fail(&err);
     }
-    for (size_t i = 0; i < n; i++)
-        if (best == NULL || fleet_model_better(&m[i], best))
-            best = &m[i];
-    fits = best->need > 0 && best->need <= best->gpus;
+    best = f.best;
     if (o->json) {
         json_t *j = results_must(json_pack("{s:s, s:[], s:s, s:b}", "fleet", o->fleet, "models",
-                                           "chosen", best->g->model, "fits_in_fleet", fits));
+                                           "chosen", best->g->model, "fits_in_fleet", f.fits));
 
-        for (size_t i = 0; i < n; i++)
-            results_append(json_object_get(j, "models"), fleet_model_json(&m[i]));
+        for (size_t i = 0; i < f.n; i++)
+            results_append(json_object_get(j, "models"), mig_fleet_model_json(&f.models[i]));
         json_dumpf(j, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
         fputc('\n', stdout);
         json_decref(j);
     } else {
         printf("fleet '%s':\n", o->fleet);
-        for (size_t i = 0; i < n; i++)
-            print_fleet_model(&m[i]);
+        for (size_t i = 0; i < f.n; i++)
+            print_fleet_model(&f.models[i]);
         printf("\nplan for %s", best->g->model);
-        if (n > 1)
-            printf(" (chosen of %zu models: fits in the fleet, then fewest GPUs)", n);
+        if (f.n > 1)
+            printf(" (chosen of %zu models: fits in the fleet, then fewest GPUs)", f.n);
         printf(":\n\n");
         mig_out_plan(best->g, d, best->p, false);
         if (best->need == 0)
             printf("\nfleet: no number of %s holds the demands with MIG alone\n", best->g->model);
         else
             printf("\nfleet: the plan needs %zu x %s; the fleet has %zu: %s\n", best->need,
-                   best->g->model, best->gpus, fits ? "it fits" : "it does not fit");
+                   best->g->model, best->gpus, f.fits ? "it fits" : "it does not fit");
     }
-    rc = fits ? EXIT_OK : EXIT_FAIL;
+    rc = f.fits ? EXIT_OK : EXIT_FAIL;
     if (best->p->fits && o->out != NULL && write_outputs(&err, o, &best->p->layout) < 0)
         rc = cli_fail(&err);
-    for (size_t i = 0; i < n; i++)
-        free(m[i].p);
-    free(m);
+    mig_fleet_release(&f);
     json_decref(fleet);
     return rc;
 }

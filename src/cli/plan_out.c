@@ -21,7 +21,7 @@ static void verdict(const struct plan_mode_result *r, char *out, size_t size)
     else if (r->rank == 1)
         str_printf(out, size, "recommended");
     else if (r->rank > 1)
-        str_printf(out, size, "works (%d)", r->rank);
+        str_printf(out, size, "works, #%d", r->rank);
     else if (!r->memory_met)
         str_printf(out, size, "too big");
     else if (r->n_units == 0 || !r->fits)
@@ -84,9 +84,12 @@ void plan_out_table(FILE *f, const struct plan *p)
             str_printf(o->gpus, sizeof(o->gpus), "-");
         str_printf(o->fits, sizeof(o->fits), "%s", !r->evaluated ? "-" : r->fits ? "yes" : "no");
         worst_cell(p, r, o->worst, sizeof(o->worst));
-        str_printf(o->mem, sizeof(o->mem), "%s", plan_iso_name(r->iso.memory));
-        str_printf(o->faults, sizeof(o->faults), "%s", plan_iso_name(r->iso.faults));
-        str_printf(o->perf, sizeof(o->perf), "%s", plan_iso_name(r->iso.performance));
+        /* A mode that does not apply isolates nothing: its classes would read as a claim. */
+        str_printf(o->mem, sizeof(o->mem), "%s", r->evaluated ? plan_iso_name(r->iso.memory) : "-");
+        str_printf(o->faults, sizeof(o->faults), "%s",
+                   r->evaluated ? plan_iso_name(r->iso.faults) : "-");
+        str_printf(o->perf, sizeof(o->perf), "%s",
+                   r->evaluated ? plan_iso_name(r->iso.performance) : "-");
         verdict(r, o->verdict, sizeof(o->verdict));
     }
     for (int i = 0; i <= PM_COUNT; i++) {

@@ -116,7 +116,7 @@ static const struct ev_spec specs[EV_COUNT] = {
                    "sms_min", 1, NO_DEFAULT},
     [EV_MEMLIMIT_OK] = {"mps_memlimit_enforced", "",
                         "an allocation past the pinned memory limit "
-                        "failed (1) or not (0)",
+                        "fails",
                         "mps.memlimit", "alloc_past_limit", 1, 1,
                         "NVIDIA's MPS documentation, section 2.3.5.4: an allocation past "
                         "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT fails as out of memory"},
