@@ -61,37 +61,90 @@ static double mdl_t99(double t50, double t99, double tail)
     return t99 > 0 ? t99 : t50 * tail;
 }
 
+/* A context k's part of a time-sliced wait: on the GPU with probability on (the rest of its
+ * turn ahead, uniform), waiting in the queue with probability queued (its whole turn). */
+static void mdl_add_turn(struct mdl_sum *s, double on, double queued, double a)
+{
+    if (!(a > 0) || !(on + queued > 0))
+        return;
+    s->mean += a * (on / 2 + queued);
+    s->var += a * a * (on / 3 + queued) - a * a * (on / 2 + queued) * (on / 2 + queued);
+    s->max += a;
+}
+
+/* Another context's turn a and the shares of time it is on the GPU and waiting for it. */
+struct mdl_turn {
+    double a, on, queued;
+};
+
+/* Context c's turn beside request streams of load rho and batch work batch_w (the sum of
+ * busy * turn), w the mean wait (0: leave a stream's queueing out). false: no work. */
+static bool mdl_turn_of(const struct mdl_params *p, const struct mdl_ctx *c, double rho,
+                        double batch_w, double w, struct mdl_turn *o)
+{
+    double S = p->slice_ms, C = p->switch_ms, b = fmin(c->busy, 1);
+
+    if (c->rate > 0) {
+        o->a = fmin(S, c->t_ms) + C;
+        o->on = fmin(1, c->rate * (c->t_ms + C) / 1000);
+        o->queued = fmin(1 - o->on, c->rate * w / 1000);
+        return true;
+    }
+    if (!(b > 0) || !(batch_w > 0))
+        return false;
+    // Batch processes share what the request streams leave, in proportion to their work.
+    o->a = S + C;
+    o->on = b * fmax(0, 1 - fmin(rho, 1)) * (b * o->a / batch_w);
+    o->queued = b - o->on;
+    return true;
+}
+
+/*
+ * Time-slicing serves the contexts that have work in turn, and one that wakes up joins the end
+ * of the turn (the victim test: beside N-1 gemm processes a request always waited (N-1) whole
+ * turns). So a request waits for the rest of the turn on the GPU and the whole turn of every
+ * context waiting: a request stream j waits with probability rate_j W (Little's law, W the
+ * mean wait, taken the same for every stream), a batch process whenever it has work and is
+ * not on the GPU.
+ */
 void mdl_timeslice(const struct mdl_params *p, const struct mdl_ctx *c, size_t n, size_t i,
                    double t99, struct mdl_out *o)
 {
     struct mdl_sum s = {0};
-    double S = p->slice_ms, C = p->switch_ms, rho = 0, t = c[i].t_ms, busy = 0, turns = 1;
+    struct mdl_turn tj;
+    double S = p->slice_ms, C = p->switch_ms, rho = 0, rho_other = 0, batch_w = 0;
+    double t = c[i].t_ms, fixed = 0, present = 0, turns = 1, w;
 
     for (size_t j = 0; j < n; j++) {
-        double u = 0;
-
         if (c[j].rate > 0)
-            u = c[j].rate * (c[j].t_ms + C) / 1000;
-        else if (c[j].busy > 0)
-            u = c[j].busy;
-        if (c[j].rate > 0)
-            rho += u;
-        if (j == i)
-            continue;
-        busy += u;
-        mdl_add(&s, u, c[j].rate > 0 ? fmin(S, c[j].t_ms) + C : S + C);
+            rho += c[j].rate * (c[j].t_ms + C) / 1000;
+        if (c[j].rate > 0 && j != i)
+            rho_other += c[j].rate * (fmin(S, c[j].t_ms) + C) / 1000;
+        else if (c[j].rate <= 0 && c[j].busy > 0 && j != i)
+            batch_w += fmin(c[j].busy, 1) * (S + C);
     }
-    // A request longer than a slice is switched out at the end of each of its slices and waits
-    // for the others again: every turn of its own is a wait of its own.
-    if (busy > 0 && t > S) {
+    // The mean wait W solves W = fixed + W * rho_other: what the contexts on the GPU and the
+    // batch ones leave, plus each stream's whole turn with probability rate W.
+    for (size_t j = 0; j < n; j++)
+        if (j != i && mdl_turn_of(p, &c[j], rho, batch_w, 0, &tj))
+            fixed += tj.a * (tj.on / 2 + tj.queued);
+    w = rho_other < 1 ? fixed / (1 - rho_other) : INFINITY;
+    for (size_t j = 0; j < n; j++)
+        if (j != i && mdl_turn_of(p, &c[j], rho, batch_w, w, &tj)) {
+            mdl_add_turn(&s, tj.on, tj.queued, tj.a);
+            present += tj.on + tj.queued;
+        }
+    // A request longer than a slice is switched out at the end of each of its slices and joins
+    // the end of the turn again: every turn of its own is a wait of its own.
+    if (present > 0 && t > S) {
         turns = ceil(t / S);
         s.mean *= turns;
         s.var *= turns;
         s.max *= turns;
     }
     mdl_waits(&s, rho, o);
-    // Its context is switched in when another ran before it: as often as the others are busy.
-    C *= fmin(1, busy) * turns;
+    // Its context is switched in when another ran before it: as often as another has work.
+    C *= fmin(1, present) * turns;
     o->p50_ms = t + C + o->wait50_ms;
     o->p99_ms = mdl_t99(t, t99, p->ts_tail) + C + o->wait99_ms;
     mdl_own_queue(c[i].rate, o);
