@@ -334,8 +334,8 @@ static const struct {
      "t.yaml:4:5: unknown key 'memory_gb' in a model: did you mean 'memory_gib'?"},
     {M1 "    memory_gib: 1\n    flavour: 2\n",
      "t.yaml:4:5: unknown key 'flavour' in a model: expected name, memory_gib, replicas, min_sms, "
-     "compute_fraction, requests_per_s, gpu_ms_per_request, latency_slo_ms, tenant or "
-     "isolation"},
+     "compute_fraction, requests_per_s, gpu_ms_per_request, gpu_ms_p99_per_request, "
+     "latency_slo_ms, tenant or isolation"},
     {M1 "    memory_gib: 1\n    memory_gib: 2\n",
      "t.yaml:4:5: duplicate key 'memory_gib' in a model"},
     {M1 "    memory_gib: 1\n    [x]: 2\n",

@@ -217,7 +217,8 @@ static void test_refusals(void **state)
         {{"--mode", "timeslice", "--mig-layout", "1g.10gb", "--gpu", "A100-80GB", NULL},
          "MIG modes"},
         {{"--mode", "shared", NULL}, "shared"},
-        {{"--mode", "timeslice", "--fleet-bench", NULL}, "either --mode or --fleet-bench"},
+        {{"--mode", "timeslice", "--fleet-bench", NULL}, "either --mode, --plan or --fleet-bench"},
+        {{"--plan", "p.json", "--mode", "timeslice", NULL}, "--plan decides the mode"},
         {{"--fleet-bench", "--nodes", "2", "--node-list", "a,b", NULL}, "not both"},
         {{"--mode", "timeslice", "--name", "Bad Name", NULL}, "Bad Name"},
     };

@@ -1,10 +1,10 @@
 /*
  * Unit tests for emit/mps and `gpushare emit mps`: what the files hold and where each value came
- * from; the recommendation and the results document; every refusal of a value that could break
- * out of a file; shellcheck on the scripts and systemd-analyze verify on the unit; the scripts
- * run against the fake nvidia-cuda-mps-control of tests/fake_mps.h (start, settings read back,
- * a daemon already there, a daemon that ignores quit, one that refuses a setting); and the real
- * binary (GPUSHARE_BIN, default build/asan/gpushare) writing the set, or nothing.
+ * from; the plan's thread percentage and the results document; every refusal of a value that
+ * could break out of a file; shellcheck on the scripts and systemd-analyze verify on the unit;
+ * the scripts run against the fake nvidia-cuda-mps-control of tests/fake_mps.h (start, settings
+ * read back, a daemon already there, a daemon that ignores quit, one that refuses a setting);
+ * and the real binary (GPUSHARE_BIN, default build/asan/gpushare) writing the set, or nothing.
  *
  * Every child runs in a process group of its own and is killed after CHILD_TIMEOUT_S; its output
  * goes to unlinked temporary files. Directories are made with mkdtemp under /tmp and removed.
@@ -36,6 +36,8 @@
 #include "check.h"
 #include "core/error.h"
 #include "fake_mps.h"
+#include "plan/evidence.h"
+#include "plan/mps_share.h"
 #include "proc.h"
 #include "results/results.h"
 #include "testutil.h"
@@ -53,6 +55,31 @@ static struct emit_mps_opts fixed_opts(void)
     struct emit_mps_opts o = {.version = "9.9.9", .commit = "abc1234", .dirty = 0};
 
     return o;
+}
+
+/* The plan's equal share for n clients, as `emit mps --clients N` gives it to the emitter
+ * (cli/cmd_emit.c): mps_share_pct(n) in hundredths, n, and mps_share_why's sentence in why. */
+static void plan_share(struct emit_mps_opts *o, unsigned n, char *why, size_t size)
+{
+    o->plan_clients = n;
+    o->plan_pct_centi = mps_share_pct(n) * 100;
+    mps_share_why(n, why, size);
+    o->plan_why = why;
+}
+
+/* What the results document at path measured at the percentage in force in c (100 when none),
+ * into c->measured, as `emit mps --results` looks it up after configuring (cli/cmd_emit.c). */
+static void measure(struct emit_mps_config *c, const char *path)
+{
+    struct error err = {0};
+    json_t *doc = results_load(&err, path);
+
+    if (doc == NULL)
+        fail_msg("%s: %s", path, err.msg);
+    if (evidence_threads_at(&err, doc, path, c->pct_centi > 0 ? c->pct_centi : 10000,
+                            &c->measured) < 0)
+        fail_msg("evidence_threads_at: %s", err.msg);
+    json_decref(doc);
 }
 
 static void configure(const struct emit_mps_opts *o, struct emit_mps_config *c)
@@ -310,43 +337,86 @@ static void test_headers(void **state)
     }
 }
 
-/* 100/(0.5 n) rounded up, at most 100 (MPS doc 2.3.5.2); --thread-pct wins over it. */
-static void test_recommendation(void **state)
+/* The plan's thread percentage: the equal share of plan/mps_share.h (100/n in whole percent, as
+ * NVIDIA's device plugin sets it for n replicas), written with the plan's sentence for where it
+ * came from; --thread-pct wins over it; a plan's memory limit says where it came from too. */
+static void test_plan_pct(void **state)
 {
     static const struct {
         unsigned clients, pct;
-    } cases[] = {{1, 100}, {2, 100}, {3, 67}, {4, 50}, {7, 29}, {8, 25}, {48, 5}, {60, 4}};
+    } cases[] = {{0, 100}, {1, 100}, {2, 50}, {3, 33}, {4, 25},  {7, 14},
+                 {8, 12},  {48, 2},  {60, 1}, {99, 1}, {100, 1}, {250, 1}};
     struct emit_mps_opts o = fixed_opts();
     struct emit_mps_config c;
-    char *env;
+    char why[400], *env;
+    json_t *sum, *v;
+    size_t i;
 
     (void)state;
-    for (size_t i = 0; i < COUNT(cases); i++)
-        if (emit_mps_recommend_pct(cases[i].clients) != cases[i].pct)
+    for (i = 0; i < COUNT(cases); i++)
+        if (mps_share_pct(cases[i].clients) != cases[i].pct)
             fail_msg("case %zu: %u clients give %u%%, want %u%%", i, cases[i].clients,
-                     emit_mps_recommend_pct(cases[i].clients), cases[i].pct);
-    o.clients = "8";
+                     mps_share_pct(cases[i].clients), cases[i].pct);
+    plan_share(&o, 8, why, sizeof(why));
     configure(&o, &c);
-    assert_int_equal(c.pct_centi, 2500);
-    assert_int_equal(c.src_pct, EMIT_MPS_SRC_RECOMMENDED);
+    assert_int_equal(c.pct_centi, 1200);
+    assert_int_equal(c.src_pct, EMIT_MPS_SRC_PLAN);
+    assert_int_equal(c.clients, 8);
     env = emit_mps_render(&c, EMIT_MPS_ENV);
-    expect_in(env, "\nCUDA_MPS_ACTIVE_THREAD_PERCENTAGE=25\n", "env");
-    expect_in_joined(env, "recommended: for --clients 8: 100/(0.5*8) = 25", "env");
+    expect_in(env, "\nCUDA_MPS_ACTIVE_THREAD_PERCENTAGE=12\n", "env");
+    expect_in_joined(env, "plan: each of 8 clients' equal share, 100/8 in whole percent = 12",
+                     "env");
     free(env);
-    o.clients = "3";
+    plan_share(&o, 3, why, sizeof(why));
     env = render_of(&o, EMIT_MPS_START);
-    expect_in_joined(env, "100/(0.5*3) = 66.67, rounded up to 67", "start");
-    expect_in(env, "\ndefault CUDA_MPS_ACTIVE_THREAD_PERCENTAGE '67'\n", "start");
+    expect_in_joined(env, "100/3 in whole percent = 33", "start");
+    expect_in(env, "\ndefault CUDA_MPS_ACTIVE_THREAD_PERCENTAGE '33'\n", "start");
     free(env);
-    o.clients = "8";
+    plan_share(&o, 8, why, sizeof(why));
     o.thread_pct = "40";
     configure(&o, &c);
     assert_int_equal(c.pct_centi, 4000);
     assert_int_equal(c.src_pct, EMIT_MPS_SRC_OPTION);
     env = emit_mps_render(&c, EMIT_MPS_ENV);
-    expect_in_joined(env, "--thread-pct, which wins over 25%, the recommendation for --clients 8",
+    expect_in(env, "\nCUDA_MPS_ACTIVE_THREAD_PERCENTAGE=40\n", "env");
+    expect_in_joined(env,
+                     "option: --thread-pct, which wins over the plan's share for 8 clients: each "
+                     "of 8 clients' equal share, 100/8 in whole percent = 12",
                      "env");
     free(env);
+
+    /* A plan's figures without a sentence, one past 100 capped at 100; its memory limit. */
+    o = fixed_opts();
+    o.plan_pct_centi = 12000;
+    o.plan_clients = 1;
+    o.mem_limit = "0=10240M";
+    o.mem_why = "the plan's share of the GPU's memory";
+    configure(&o, &c);
+    assert_int_equal(c.pct_centi, 10000);
+    assert_int_equal(c.src_pct, EMIT_MPS_SRC_PLAN);
+    assert_int_equal(c.src_mem, EMIT_MPS_SRC_PLAN);
+    env = emit_mps_render(&c, EMIT_MPS_ENV);
+    expect_in(env, "\nCUDA_MPS_ACTIVE_THREAD_PERCENTAGE=100\n", "env");
+    expect_in(env, "\nGPUSHARE_MPS_PINNED_MEM_LIMIT=0=10240M\n", "env");
+    expect_in(env, "#       plan: the plan\n", "env");
+    expect_in_joined(env,
+                     "plan: the plan's share of the GPU's memory; applied with "
+                     "set_default_device_pinned_mem_limit",
+                     "env");
+    free(env);
+    sum = emit_mps_json(&c, NULL);
+    json_array_foreach (json_object_get(sum, "settings"), i, v) {
+        const char *name = json_string_value(json_object_get(v, "name"));
+
+        if (strcmp(name, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE") == 0 ||
+            strcmp(name, "GPUSHARE_MPS_PINNED_MEM_LIMIT") == 0)
+            assert_string_equal(json_string_value(json_object_get(v, "source")), "plan");
+    }
+    json_decref(sum);
+    /* The same limit given as --mem-limit: an option. */
+    o.mem_why = NULL;
+    configure(&o, &c);
+    assert_int_equal(c.src_mem, EMIT_MPS_SRC_OPTION);
 }
 
 /* The results document: what the percentage gave a client on that GPU; none, an error. */
@@ -354,18 +424,19 @@ static void test_results(void **state)
 {
     struct emit_mps_opts o = fixed_opts();
     struct emit_mps_config c;
+    struct ev_threads_at m;
     struct error err = {0};
     json_t *doc, *sum;
-    char *text;
+    char why[400], *text;
 
     (void)state;
-    doc = results_load(&err, FIXTURE);
-    if (doc == NULL)
-        fail_msg("%s: %s", FIXTURE, err.msg);
-    o.results = doc;
-    o.results_name = FIXTURE;
-    o.clients = "8";
+    plan_share(&o, 4, why, sizeof(why)); /* 25%, which the fixture measured */
     configure(&o, &c);
+    assert_false(c.measured.present);
+    text = emit_mps_render(&c, EMIT_MPS_ENV);
+    expect_not_in(text, "mps.threads.sms", "env without a results document");
+    free(text);
+    measure(&c, FIXTURE);
     assert_true(c.measured.present && c.measured.exact);
     assert_int_equal(c.measured.sms_lo, 32);
     for (int f = 0; f < EMIT_MPS_NFILES; f++) {
@@ -383,24 +454,24 @@ static void test_results(void **state)
 
     /* A percentage between two measured ones: both neighbours. */
     o.thread_pct = "40";
-    text = render_of(&o, EMIT_MPS_ENV);
+    configure(&o, &c);
+    measure(&c, FIXTURE);
+    text = emit_mps_render(&c, EMIT_MPS_ENV);
     expect_in_joined(text, "40% was not measured; 30% gave a client 38 SMs and 50% gave 66 of 132",
                      "env");
     free(text);
     /* No percentage: what the daemon's 100 gave. */
-    o.thread_pct = NULL;
-    o.clients = NULL;
-    text = render_of(&o, EMIT_MPS_ENV);
+    o = fixed_opts();
+    configure(&o, &c);
+    measure(&c, FIXTURE);
+    text = emit_mps_render(&c, EMIT_MPS_ENV);
     expect_in_joined(text, "at 100% a client saw 132 of 132 SMs", "env");
     free(text);
-    json_decref(doc);
 
     /* A document without the test: refused, naming the file. */
     doc = results_load(&err, NO_TEST_FIXTURE);
     assert_non_null(doc);
-    o.results = doc;
-    o.results_name = NO_TEST_FIXTURE;
-    assert_int_equal(emit_mps_configure(&err, &o, &c), -1);
+    assert_int_equal(evidence_threads_at(&err, doc, NO_TEST_FIXTURE, 2500, &m), -1);
     assert_int_equal(err.code, ERR_INVALID);
     expect_in(err.msg, "results-good-minimal.json", "error");
     expect_in(err.msg, "mps.threads.sms", "error");
@@ -412,7 +483,7 @@ static void test_results(void **state)
  * with a message naming it. */
 static void test_bad_options(void **state)
 {
-    enum field { PIPE, LOG, INSTALL, ENV, CONTROL, PCT, MEM, CLIENTS, MODE };
+    enum field { PIPE, LOG, INSTALL, ENV, CONTROL, PCT, MEM, MODE };
     static const struct {
         enum field field;
         const char *value;
@@ -472,9 +543,6 @@ static void test_bad_options(void **state)
         {MEM, "0=1G,", "'0=1G,'"},
         {MEM, "0=1G;reboot", "'0=1G;reboot'"},
         {MEM, "0=1G 1=2G", "'0=1G 1=2G'"},
-        {CLIENTS, "0", "'0'"},
-        {CLIENTS, "61", "'61'"},
-        {CLIENTS, "x", "'x'"},
         {MODE, "0644", "'0644'"},
         {MODE, "0999", "'0999'"},
         {MODE, "75", "'75'"},
@@ -509,9 +577,6 @@ static void test_bad_options(void **state)
             break;
         case MEM:
             o.mem_limit = v;
-            break;
-        case CLIENTS:
-            o.clients = v;
             break;
         case MODE:
             o.pipe_mode = v;
@@ -637,6 +702,7 @@ static void test_systemd_verify(void **state)
     char *argv[] = {(char *)"/usr/bin/env", (char *)"systemd-analyze", (char *)"verify", unit,
                     NULL};
     struct emit_mps_opts o = fixed_opts();
+    char why[400];
     struct proc r;
 
     (void)state;
@@ -647,7 +713,7 @@ static void test_systemd_verify(void **state)
     /* verify checks that ExecStart= and ExecStop= name executables: point them here. */
     o.install_dir = dir;
     o.env_file = env;
-    o.clients = "4";
+    plan_share(&o, 4, why, sizeof(why));
     o.mem_limit = "0=4G";
     write_set(&o, dir);
     run(&r, argv, NULL);
@@ -1140,7 +1206,8 @@ static void test_cli_help(void **state)
         "--mem-limit SPEC", "--results FILE",   "--pipe-dir",
         "--log-dir",        "--pipe-mode MODE", "--control PROGRAM",
         "--install-dir",    "--env-file FILE",  "--force",
-        "--json",           "--help",           "Exit status:",
+        "--json",           "--help",           "--plan PLAN.json",
+        "Exit status:",
     };
     static const struct {
         const char *args[4];
@@ -1199,7 +1266,8 @@ static void test_cli_writes(void **state)
 {
     const char *dir = scratch;
     char out[128];
-    const char *args[] = {"emit",      "mps",   "--out",       out,    "--clients", "8",
+    /* --clients 4: the plan's equal share, 25%, which the fixture measured. */
+    const char *args[] = {"emit",      "mps",   "--out",       out,    "--clients", "4",
                           "--results", FIXTURE, "--mem-limit", "0=1G", "--json",    NULL};
     json_t *j, *v;
     json_error_t jerr;
@@ -1224,7 +1292,9 @@ static void test_cli_writes(void **state)
         if (strcmp(json_string_value(json_object_get(v, "name")),
                    "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE") == 0) {
             assert_string_equal(json_string_value(json_object_get(v, "value")), "25");
-            assert_string_equal(json_string_value(json_object_get(v, "source")), "recommended");
+            assert_string_equal(json_string_value(json_object_get(v, "source")), "plan");
+            expect_in(json_string_value(json_object_get(v, "detail")),
+                      "each of 4 clients' equal share, 100/4 in whole percent = 25", "detail");
             seen = true;
         }
     assert_true(seen);
@@ -1245,6 +1315,10 @@ static void test_cli_writes_nothing(void **state)
     const char *forced[] = {"emit", "mps", "--out", out, "--clients", "4", "--force", NULL};
     const char *bad_pct[] = {"emit", "mps", "--out", other, "--thread-pct", "101", NULL};
     const char *bad_path[] = {"emit", "mps", "--out", other, "--pipe-dir", "/tmp/a b", NULL};
+    static const char *const bad_clients[] = {"0", "61", "x", ""};
+    const char *clients[] = {"emit", "mps", "--out", other, "--clients", NULL, NULL};
+    const char *plan_and_clients[] = {"emit",   "mps",       "--out", other, "--plan",
+                                      "p.json", "--clients", "2",     NULL};
     const char *bad_results[] = {"emit", "mps", "--out", other, "--results", NO_TEST_FIXTURE, NULL};
     const char *no_results[] = {"emit", "mps", "--out", other, "--results", "/nonexistent.json",
                                 NULL};
@@ -1261,7 +1335,7 @@ static void test_cli_writes_nothing(void **state)
     run_cli(&r, first);
     expect_status(&r, 0, "first emit");
     read_file(out, "gpushare-mps.env", before, sizeof(before));
-    expect_in(before, "PERCENTAGE=25\n", "first emit");
+    expect_in(before, "PERCENTAGE=12\n", "first emit"); /* 100/8 in whole percent */
 
     run_cli(&r, again);
     expect_status(&r, 1, "emit over existing files");
@@ -1273,7 +1347,7 @@ static void test_cli_writes_nothing(void **state)
     run_cli(&r, forced);
     expect_status(&r, 0, "emit --force");
     read_file(out, "gpushare-mps.env", after, sizeof(after));
-    expect_in(after, "PERCENTAGE=50\n", "emit --force");
+    expect_in(after, "PERCENTAGE=25\n", "emit --force");
     assert_int_equal(count_entries(out, NULL, 0), 4);
 
     run_cli(&r, bad_pct);
@@ -1284,6 +1358,18 @@ static void test_cli_writes_nothing(void **state)
     expect_in(r.err, "'/tmp/a b'", "--pipe-dir with a space");
     run_cli(&r, extra_arg);
     expect_status(&r, 2, "an extra argument");
+    for (size_t i = 0; i < COUNT(bad_clients); i++) {
+        char named[32];
+
+        clients[5] = bad_clients[i];
+        run_cli(&r, clients);
+        expect_status(&r, 2, "a bad --clients");
+        snprintf(named, sizeof(named), "'%s' for --clients", bad_clients[i]);
+        expect_in(r.err, named, "a bad --clients");
+    }
+    run_cli(&r, plan_and_clients);
+    expect_status(&r, 2, "--plan and --clients");
+    expect_in(r.err, "--plan and --clients both", "--plan and --clients");
     run_cli(&r, bad_results);
     expect_status(&r, 1, "--results without the test");
     expect_in(r.err, "results-good-minimal.json", "--results without the test");
@@ -1342,7 +1428,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_env_file),
         cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_recommendation),
+        cmocka_unit_test(test_plan_pct),
         cmocka_unit_test(test_results),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test(test_good_values),

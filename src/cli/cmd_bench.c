@@ -384,7 +384,7 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
                                                              : "bench timeslice",
                             .argc = argc,
                             .argv = argv};
-    struct mps_guard guard;
+    struct mps_guard guard = {0};
     struct error err;
     json_t *info, *doc;
     int rc;

@@ -6,7 +6,7 @@
  *
  * Typical use, a benchmark that runs CUDA workers as clients of a private daemon:
  *
- *     struct mps_guard g;
+ *     struct mps_guard g = {0};
  *     struct mps_daemon d;
  *
  *     mps_guard_install(&g);               // SIGINT/SIGTERM now only set a flag

@@ -39,11 +39,11 @@ static const char *pd_kind(enum ev_kind k)
     case EV_MEASURED:
         return "measured";
     case EV_OTHER_CARD:
-        return "measured on another GPU";
+        return "other-card";
     case EV_DEFAULT:
-        return "documented default";
+        return "default";
     default:
-        return "not measured";
+        return "not-measured";
     }
 }
 

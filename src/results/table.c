@@ -51,16 +51,16 @@ static void group_widths(const json_t *tests, size_t from, const char *group, st
     char fig[64], bnd[48];
     const json_t *t;
 
-    *w = (struct widths){(int)strlen("test"), (int)strlen("median [p10-p90]"),
-                         (int)strlen("bound")};
+    *w =
+        (struct widths){(int)strlen("test"), (int)strlen("median [p10-p90]"), (int)strlen("bound")};
     for (size_t i = from; i < json_array_size(tests); i++) {
         t = json_array_get(tests, i);
         if (strcmp(str_of(t, "group"), group) != 0)
             break;
         figure(t, fig, sizeof(fig));
         bound(t, bnd, sizeof(bnd));
-        w->title = (int)strlen(str_of(t, "title")) > w->title ? (int)strlen(str_of(t, "title"))
-                                                              : w->title;
+        w->title =
+            (int)strlen(str_of(t, "title")) > w->title ? (int)strlen(str_of(t, "title")) : w->title;
         w->fig = (int)strlen(fig) > w->fig ? (int)strlen(fig) : w->fig;
         w->bnd = (int)strlen(bnd) > w->bnd ? (int)strlen(bnd) : w->bnd;
     }
@@ -117,8 +117,8 @@ void results_print_table(FILE *f, const json_t *doc)
         }
         figure(t, fig, sizeof(fig));
         bound(t, bnd, sizeof(bnd));
-        fprintf(f, "  %-*s  %-*s  %-*s  %-6s %s\n", w.title, str_of(t, "title"), w.fig, fig,
-                w.bnd, bnd, str_of(v, "status"), str_of(v, "detail"));
+        fprintf(f, "  %-*s  %-*s  %-*s  %-6s %s\n", w.title, str_of(t, "title"), w.fig, fig, w.bnd,
+                bnd, str_of(v, "status"), str_of(v, "detail"));
     }
     if (group != NULL)
         print_criterion_line(f, tests, group);
