@@ -77,7 +77,7 @@ struct plan_mode_result {
     enum plan_mode mode;
     bool evaluated; /* false: not applicable here (why says so) */
     bool fits;      /* every replica placed on the GPUs there are */
-    bool slo_met, iso_met, tenants_met, stable, memory_met;
+    bool slo_met, iso_met, stable, memory_met;
     bool predicted;      /* every latency could be predicted */
     size_t gpus_needed;  /* GPUs the packing opened */
     size_t gpus_for_slo; /* time-slicing, MPS: GPUs the latency targets would need, when

@@ -153,8 +153,8 @@ static void vd_iso(const struct pl_ctx *x, const struct plan_mode_result *r, cha
         if (r->wl[w].iso_met)
             continue;
         vd_add(out, size,
-               "'%s' needs %s isolation; %s gives %s memory, %s fault and %s performance "
-               "isolation (%s)",
+               "'%s' needs %s isolation; %s isolates memory: %s, faults: %s, performance: %s "
+               "(%s)",
                d->name, demand_isolation_name(d->isolation), plan_mode_title(r->mode),
                plan_iso_name(r->iso.memory), plan_iso_name(r->iso.faults),
                plan_iso_name(r->iso.performance),
@@ -406,6 +406,40 @@ static void vd_rationale(struct plan *p)
     }
 }
 
+/* Why nothing works, leading with the one fact that settles it when there is one. */
+static void vd_no_mode(const struct pl_ctx *x)
+{
+    struct plan *p = x->plan;
+    const struct plan_mode_result *fewest = NULL;
+    char *out = p->rationale;
+    size_t size = sizeof(p->rationale);
+    struct vd_num a, b;
+
+    out[0] = '\0';
+    for (size_t k = 0; k < x->nr; k++)
+        if (x->reps[k].mem_gib > p->gpus[0].mem_gib + PL_EPS) {
+            vd_add(out, size,
+                   "no mode can hold '%s': it needs %s GiB with its context, more than one %s "
+                   "has (%s GiB); it needs a GPU with more memory or to be split across GPUs",
+                   pl_wl(x, k)->name, vd_g(&a, x->reps[k].mem_gib), p->gpus[0].g->model,
+                   vd_g(&b, p->gpus[0].mem_gib));
+            return;
+        }
+    for (int m = 0; m < PM_COUNT; m++) {
+        const struct plan_mode_result *r = &p->modes[m];
+
+        if (r->evaluated && r->memory_met && r->slo_met && r->iso_met &&
+            r->gpus_needed > 0 && (fewest == NULL || r->gpus_needed < fewest->gpus_needed))
+            fewest = r;
+    }
+    vd_add(out, size, "no mode fits the workloads on the %zu GPU%s given", p->gpus_available,
+           p->gpus_available == 1 ? "" : "s");
+    if (fewest != NULL)
+        vd_add(out, size, "; the fewest GPUs that meet every target and isolation need: %zu (%s)",
+               fewest->gpus_needed, plan_mode_title(fewest->mode));
+    vd_add(out, size, "; each mode's line says what breaks");
+}
+
 void pl_sentences(struct pl_ctx *x)
 {
     struct plan *p = x->plan;
@@ -418,7 +452,5 @@ void pl_sentences(struct pl_ctx *x)
     if (p->any_works)
         vd_rationale(p);
     else
-        str_printf(p->rationale, sizeof(p->rationale),
-                   "no mode fits the workloads on the GPUs given: each mode's line says what "
-                   "breaks");
+        vd_no_mode(x);
 }
