@@ -3,7 +3,8 @@
  * string) and the YAML parser (by length, in a buffer of exactly that size so a read past
  * the end is caught). Refusals must be git-style messages with the right code; whatever is
  * accepted must keep every promise of demand.h. Small accepted sets are planned on one GPU
- * too, so the planner meets inputs no one wrote by hand.
+ * by the MIG planner, and small plan files (with gpus:) by the whole planner, into a plan
+ * document its own checker accepts, so both meet inputs no one wrote by hand.
  */
 #include <math.h>
 #include <stddef.h>
@@ -14,7 +15,10 @@
 #include "core/error.h"
 #include "mig/catalog.h"
 #include "plan/demand.h"
+#include "plan/evidence.h"
 #include "plan/mig_plan.h"
+#include "plan/plandoc.h"
+#include "plan/planner.h"
 
 #define FUZZ_NAME "fuzz_demand"
 #define FUZZ_SUBJECT "message"
@@ -120,6 +124,45 @@ static void fuzz_plan(const struct demand_set *set)
     }
 }
 
+/* A small plan file, planned by every mode: one recommendation at most, ranked first, that
+ * fits the GPUs given; a sentence for every mode; a document the checker accepts. */
+static void fuzz_planner(const struct demand_set *set)
+{
+    static struct ev_docs docs;
+    static bool loaded;
+    static struct plan plan; /* large: off the stack */
+    struct error err = {0};
+    unsigned long gpus = 0;
+    json_t *doc;
+    int ranked = 0;
+
+    for (size_t i = 0; i < set->n_gpus; i++)
+        gpus += set->gpus[i].count;
+    if (set->n_gpus == 0 || gpus > 16 || demand_replicas(set) > 24)
+        return;
+    if (!loaded) {
+        fuzz_require(evidence_docs_init(&err, &docs) == 0, "committed results", err.msg);
+        loaded = true;
+    }
+    fuzz_require(plan_solve(&err, set, &docs, &plan) == 0, "plan refused", err.msg);
+    for (int m = 0; m < PM_COUNT; m++) {
+        const struct plan_mode_result *r = &plan.modes[m];
+
+        fuzz_require(!r->evaluated || r->n_units == 0 || r->breaks[0] != '\0',
+                     "a mode without its sentence", plan_mode_name(r->mode));
+        ranked += r->rank == 1;
+        fuzz_require(r->rank == 0 || (r->fits && r->gpus_needed <= r->gpus_available),
+                     "a ranked mode that does not fit", plan_mode_name(r->mode));
+    }
+    fuzz_require(ranked == (plan.any_works ? 1 : 0), "not exactly one recommendation",
+                 plan.rationale);
+    fuzz_require(plan.rationale[0] != '\0', "no rationale", "");
+    doc = plandoc_build(&plan, "fuzz.yaml");
+    fuzz_require(plandoc_check(&err, doc, "fuzz.yaml") == 0, "plan document refused", err.msg);
+    json_decref(doc);
+    plan_release(&plan);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct demand_set set;
@@ -147,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (demand_load_yaml_buf(&err, exact, size, "fuzz.yaml", &set) == 0) {
         fuzz_check_set(&set);
         fuzz_plan(&set);
+        fuzz_planner(&set);
         demand_set_release(&set);
     } else {
         fuzz_check_demand_refusal(&err, ERR_INVALID, &set);
