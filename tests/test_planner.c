@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -44,6 +45,9 @@ static int setup(void **state)
 
     if (f == NULL || evidence_docs_init(&err, &f->docs) < 0)
         return -1;
+    mkdir("build", 0755);
+    mkdir("build/test-out", 0755);
+    mkdir("build/test-out/plans", 0755);
     *state = f;
     return 0;
 }
@@ -166,8 +170,8 @@ static void test_mps_client_limit(void **state)
             const struct plan_mode_result *r = mode_of(p, m);
 
             if (r->fits != (n == 48) || r->gpus_needed != (n == 48 ? 1u : 2u))
-                fail_msg("%s with %u clients: fits %d on %zu GPUs", plan_mode_name(m), n,
-                         r->fits, r->gpus_needed);
+                fail_msg("%s with %u clients: fits %d on %zu GPUs", plan_mode_name(m), n, r->fits,
+                         r->gpus_needed);
         }
         /* Time-slicing has no client limit: 49 processes still share one GPU. */
         assert_int_equal(mode_of(p, PM_TIMESLICE)->gpus_needed, 1);
@@ -227,8 +231,7 @@ static void test_larger_than_any_gpu(void **state)
         const struct plan_mode_result *r = &p->modes[m];
 
         if (r->evaluated && (r->memory_met || r->rank != 0))
-            fail_msg("%s: memory_met %d rank %d", plan_mode_name(r->mode), r->memory_met,
-                     r->rank);
+            fail_msg("%s: memory_met %d rank %d", plan_mode_name(r->mode), r->memory_met, r->rank);
     }
     assert_contains(p->rationale, "huge");
 }
@@ -281,7 +284,7 @@ static void test_plandoc_roundtrip(void **state)
         char *a = json_dumps(doc, JSON_SORT_KEYS), *b = json_dumps(again, JSON_SORT_KEYS);
         struct plan_deploy want, got;
         struct error err = {0};
-        const char *path = "build/test-out/planner-roundtrip.json";
+        const char *path = "build/test-out/plans/planner-roundtrip.json";
 
         assert_string_equal(a, b);
         if (plandoc_check(&err, doc, ex[i].name) < 0)
@@ -340,7 +343,8 @@ static void test_plandoc_refused(void **state)
         if (cases[i].json == NULL)
             json_object_del(o, cases[i].path[k]);
         else
-            json_object_set_new(o, cases[i].path[k], json_loads(cases[i].json, JSON_DECODE_ANY, NULL));
+            json_object_set_new(o, cases[i].path[k],
+                                json_loads(cases[i].json, JSON_DECODE_ANY, NULL));
         if (plandoc_check(&err, doc, "t") == 0)
             fail_msg("case %zu: accepted", i);
         if (strstr(err.msg, cases[i].want) == NULL)

@@ -199,7 +199,7 @@ void plan_out_text(FILE *f, const struct plan *p, const char *file, const char *
     plan_out_table(f, p);
     evidence_block(f, p);
     str_num(a, sizeof(a), 100 * p->util_before);
-    fprintf(f, "\nFleet: %zu replicas", p->replicas);
+    fprintf(f, "\nFleet: %zu replica%s", p->replicas, p->replicas == 1 ? "" : "s");
     if (b != NULL) {
         str_num(c, sizeof(c), 100 * b->util_after);
         fprintf(f,

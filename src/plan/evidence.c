@@ -282,8 +282,11 @@ static double ev_value(const json_t *doc, const struct ev_spec *s)
         return json_is_number(v) ? json_number_value(v) * s->scale : NAN;
     }
     v = json_object_get(json_object_get(t, "derived"), s->key);
-    if (json_is_string(v)) // the one verdict-like figure: did the allocation fail as it must
+    if (json_is_string(v)) { // the one verdict-like figure: did the allocation fail as it must
+        if (strcmp(json_string_value(v), "not probed") == 0)
+            return NAN; // the probe did not report: nothing was measured
         return strcmp(json_string_value(v), "cudaErrorMemoryAllocation") == 0 ? 1.0 : 0.0;
+    }
     return json_is_number(v) ? json_number_value(v) * s->scale : NAN;
 }
 

@@ -28,6 +28,7 @@ static void mdl_waits(const struct mdl_sum *s, double rho, struct mdl_out *o)
 
     o->rho = rho;
     o->stable = true;
+    o->own_queue_ms = 0;
     o->wait_max_ms = s->max;
     o->wait50_ms = fmin(s->mean, s->max);
     o->wait99_ms = fmin(w99, s->max);
@@ -101,9 +102,10 @@ static bool mdl_turn_of(const struct mdl_params *p, const struct mdl_ctx *c, dou
 
 /*
  * Time-slicing serves the contexts that have work in turn, and one that wakes up joins the end
- * of the turn (the victim test: beside N-1 gemm processes a request always waited (N-1) whole
- * turns). So a request waits for the rest of the turn on the GPU and the whole turn of every
- * context waiting: a request stream j waits with probability rate_j W (Little's law, W the
+ * of the turn (the victim test: a request issued as the last one ended waited (N-1) whole turns
+ * of its N-1 gemm neighbours, p50 and p99 alike). So a request waits for the rest of the turn
+ * on the GPU (arriving at a random moment: uniform, half a turn on average) and the whole turn
+ * of every context waiting: a request stream j waits with probability rate_j W (Little's law, W the
  * mean wait, taken the same for every stream), a batch process whenever it has work and is
  * not on the GPU.
  */
@@ -115,6 +117,17 @@ void mdl_timeslice(const struct mdl_params *p, const struct mdl_ctx *c, size_t n
     double S = p->slice_ms, C = p->switch_ms, rho = 0, rho_other = 0, batch_w = 0;
     double t = c[i].t_ms, fixed = 0, present = 0, turns = 1, w;
 
+    if (isnan(S) || isnan(C)) {
+        // Without the slice or the switch nothing beside another context can be predicted;
+        // alone it is the request itself.
+        for (size_t j = 0; j < n; j++)
+            if (j != i && (c[j].rate > 0 || c[j].busy > 0)) {
+                *o = (struct mdl_out){.p50_ms = NAN, .p99_ms = NAN, .stable = true};
+                return;
+            }
+        mdl_alone(p, c[i].rate, t, t99, false, o);
+        return;
+    }
     for (size_t j = 0; j < n; j++) {
         if (c[j].rate > 0)
             rho += c[j].rate * (c[j].t_ms + C) / 1000;
@@ -189,6 +202,8 @@ double mdl_delay_at(const double d[4], double k, bool *extrapolated)
     size_t lo;
     double frac;
 
+    if (isnan(k))
+        return NAN;
     if (!(k > 0))
         return d[0];
     lo = k >= 3 ? 2 : (size_t)floor(k);

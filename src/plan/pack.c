@@ -57,6 +57,12 @@ static double pk_cap_pct(unsigned n)
     return mps_share_pct(n);
 }
 
+/* The clients a cap is taken for: the device plugin's one N, or those on the GPU. */
+static unsigned pk_caps_n(const struct pl_ctx *x, size_t n)
+{
+    return x->caps_n > 0 ? x->caps_n : (unsigned)n;
+}
+
 static unsigned pk_cap_sms(const struct plan_gpu *pg, unsigned n)
 {
     const struct ev_fig *step = &pg->ev.f[EV_SM_STEP], *min = &pg->ev.f[EV_SM_MIN];
@@ -87,7 +93,8 @@ static void pk_predict(const struct pl_ctx *x, const struct plan_gpu *pg, enum p
         return;
     }
     if (m == PM_MPS_CAPS) {
-        double batch = 0, f = pl_slice_factor(pg, pk_cap_sms(pg, (unsigned)n), 0, extra);
+        unsigned cn = pk_caps_n(x, n);
+        double batch = 0, f = pl_slice_factor(pg, pk_cap_sms(pg, cn), 0, extra);
 
         own *= f;
         own99 *= f;
@@ -95,7 +102,7 @@ static void pk_predict(const struct pl_ctx *x, const struct plan_gpu *pg, enum p
             batch += j != i && scratch[j].busy > 0;
         // Capped at 100/n each, the batch neighbours cover that share of the SMs apiece; the
         // measured table's one gemm client capped at 50% covers half of them.
-        k = 2 * batch * pk_cap_pct((unsigned)n) / 100;
+        k = 2 * batch * pk_cap_pct(cn) / 100;
     }
     pl_batch_stretch(pg, m, k, &s50, &s99, extra);
     if (own99 <= 0)
@@ -123,12 +130,12 @@ static bool pk_admits(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mo
         return false;
     if (m == PM_MPS_CAPS) {
         double biggest = fmax(b->mem_max, rep->mem_gib);
-        unsigned sms = pk_cap_sms(pg, (unsigned)n);
+        unsigned cn = pk_caps_n(x, n), sms = pk_cap_sms(pg, cn);
 
         // The device plugin limits every client to the GPU's memory / N; the mixed plan's own
         // daemons give each client a limit of its size, which only the sum must fit.
-        if (r->mode == PM_MIXED ? b->mem + rep->mem_gib > pg->mem_gib + PL_EPS
-                                : biggest * n > pg->mem_gib + PL_EPS)
+        if (n > cn || (r->mode == PM_MIXED ? b->mem + rep->mem_gib > pg->mem_gib + PL_EPS
+                                           : biggest * cn > pg->mem_gib + PL_EPS))
             return false;
         for (size_t j = 0; j <= b->n; j++) {
             const struct demand *dj = j < b->n ? pl_wl(x, b->rep[j]) : d;
@@ -230,7 +237,7 @@ static void pk_finish(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mo
             u->members = b->n;
             u->clients_max = pk_is_mps(m) ? (unsigned)b->n : 0;
             u->mem_gib = b->mem;
-            u->thread_pct = m == PM_MPS_CAPS ? pk_cap_pct((unsigned)b->n) : 0;
+            u->thread_pct = m == PM_MPS_CAPS ? pk_cap_pct(pk_caps_n(x, b->n)) : 0;
             for (size_t i = 0; i < b->n; i++) {
                 const struct demand *d = pl_wl(x, b->rep[i]);
                 double busy = pk_busy(pg, d), served, t = d->request_ms;
@@ -363,6 +370,33 @@ static void pk_group(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mod
     free(used);
 }
 
+/*
+ * The device plugin's MPS sharing gives every GPU of a config the same replicas N, each
+ * client 100/N of the threads and memory/N: the largest N at which every replica of the
+ * subset keeps its memory and SMs on every GPU model, at most the client limit.
+ */
+static unsigned pk_caps_uniform(const struct pl_ctx *x, const size_t *subset, size_t n)
+{
+    unsigned best = 0;
+
+    for (size_t gi = 0; gi < x->plan->n_gpus; gi++) {
+        const struct plan_gpu *pg = &x->plan->gpus[gi];
+        unsigned N = pg->mps_clients > 0 ? pg->mps_clients : 1;
+
+        for (; N > 1; N--) {
+            size_t i = 0;
+
+            while (i < n && x->reps[subset[i]].mem_gib * N <= pg->mem_gib + PL_EPS &&
+                   demand_sms_needed(pl_wl(x, subset[i]), pg->sms) <= pk_cap_sms(pg, N))
+                i++;
+            if (i == n)
+                break;
+        }
+        best = best == 0 || N < best ? N : best;
+    }
+    return best > 0 ? best : 1;
+}
+
 void pl_shared(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule,
                const size_t *subset, size_t n, bool slo)
 {
@@ -375,6 +409,7 @@ void pl_shared(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule
         if (x->plan->gpus[i].mps_clients + 1 > most)
             most = x->plan->gpus[i].mps_clients + 1;
     scratch = pl_alloc(most, sizeof(*scratch));
+    x->caps_n = rule == PM_MPS_CAPS && r->mode != PM_MIXED ? pk_caps_uniform(x, order, n) : 0;
     // Under MPS a GPU serves one tenant: each tenant's replicas are packed on their own.
     for (size_t o = 1; o <= n; o++)
         if (o == n || (pk_is_mps(rule) &&
@@ -384,7 +419,15 @@ void pl_shared(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule
         }
     free(scratch);
     free(order);
+    // Deployed with N the most clients a GPU got: fewer per GPU than the packing allowed only
+    // gives each client more, and the plan states what is deployed.
+    if (x->caps_n > 0) {
+        x->caps_n = 1;
+        for (size_t i = 0; i < nb; i++)
+            x->caps_n = bins[i].n > x->caps_n ? (unsigned)bins[i].n : x->caps_n;
+    }
     pk_finish(x, r, rule, bins, nb);
+    x->caps_n = 0;
     for (size_t i = 0; i < nb; i++)
         free(bins[i].rep);
     free(bins);

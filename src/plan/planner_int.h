@@ -31,6 +31,9 @@ struct pl_ctx {
     size_t *order; /* replicas, largest first */
     size_t n_tenants;
     bool any_soft, any_hard, any_batch;
+    /* PM_MPS_CAPS as the device plugin deploys it: one replicas figure N for every GPU, each
+     * client capped at 100/N of the threads and memory/N (set while packing it; 0 else) */
+    unsigned caps_n;
 };
 
 /* The demand set's workload of replica k. */

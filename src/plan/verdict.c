@@ -191,11 +191,28 @@ static void vd_count(const struct pl_ctx *x, const struct plan_mode_result *r, c
         return;
     }
     {
-        double mem = 0, work = 0;
+        double mem = 0, work = 0, biggest = 0;
+        size_t big = 0;
 
         for (size_t k = 0; k < x->nr; k++) {
             mem += x->reps[k].mem_gib;
             work += x->reps[k].work;
+            if (x->reps[k].mem_gib > biggest) {
+                biggest = x->reps[k].mem_gib;
+                big = k;
+            }
+        }
+        if (r->mode == PM_MPS_CAPS && r->n_units > 0 &&
+            biggest * r->units[0].members * 2 > pg->mem_gib) {
+            unsigned n = (unsigned)(r->units[0].thread_pct > 0 ? 100 / r->units[0].thread_pct : 1);
+
+            vd_add(out, size,
+                   ": the device plugin gives every replica of a GPU memory / N and 100/N of "
+                   "the threads, one N for all (k8s-device-plugin "
+                   "cmd/mps-control-daemon/mps/daemon.go); '%s' needs %s GiB with its context, "
+                   "so N is at most %u",
+                   pl_wl(x, big)->name, vd_g(&a, biggest), n);
+            return;
         }
         if (r->mode != PM_TIMESLICE && (double)x->nr / pg->mps_clients >= mem / pg->mem_gib &&
             (double)x->nr / pg->mps_clients >= work) {
@@ -428,8 +445,8 @@ static void vd_no_mode(const struct pl_ctx *x)
     for (int m = 0; m < PM_COUNT; m++) {
         const struct plan_mode_result *r = &p->modes[m];
 
-        if (r->evaluated && r->memory_met && r->slo_met && r->iso_met &&
-            r->gpus_needed > 0 && (fewest == NULL || r->gpus_needed < fewest->gpus_needed))
+        if (r->evaluated && r->memory_met && r->slo_met && r->iso_met && r->gpus_needed > 0 &&
+            (fewest == NULL || r->gpus_needed < fewest->gpus_needed))
             fewest = r;
     }
     vd_add(out, size, "no mode fits the workloads on the %zu GPU%s given", p->gpus_available,
