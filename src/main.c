@@ -121,6 +121,7 @@ int main(int argc, char **argv)
     }
     argv += optind;
     argc -= optind;
+    cli_keep_argv(argc, argv);
     cli_reset_getopt();
     return c->fn(argc, argv);
 }

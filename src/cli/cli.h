@@ -42,6 +42,12 @@ int cli_fail(const struct error *err);
 /* --device N: a CUDA ordinal, 0 to 63 (ERR_USAGE otherwise). */
 int cli_device(struct error *err, const char *arg, int *device);
 
+/* The command's arguments as the user gave them (getopt_long reorders argv while it parses):
+ * cli_keep_argv copies them before the command runs; a results document records these. */
+void cli_keep_argv(int argc, char **argv);
+int cli_given_argc(void);
+char **cli_given_argv(void);
+
 /* Resets getopt_long for a fresh argument vector. */
 void cli_reset_getopt(void);
 

@@ -374,7 +374,7 @@ static int run_mode(struct error *err, struct bench_opts *o, struct multi_ctx *c
 }
 
 /* Multi-process modes: the parent never initialises CUDA; a worker describes the GPU. */
-static int run_multi(struct bench_opts *o, int argc, char **argv)
+static int run_multi(struct bench_opts *o)
 {
     struct multi_ctx *c = calloc(1, sizeof(*c));
     struct run_meta meta = {.git_dirty = -1,
@@ -382,8 +382,8 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
                                        : o->mode == MODE_MPS ? "bench mps"
                                        : o->mode == MODE_MIX ? "bench mix"
                                                              : "bench timeslice",
-                            .argc = argc,
-                            .argv = argv};
+                            .argc = cli_given_argc(),
+                            .argv = cli_given_argv()};
     struct mps_guard guard = {0};
     struct error err;
     json_t *info, *doc;
@@ -416,11 +416,13 @@ static int run_multi(struct bench_opts *o, int argc, char **argv)
     return rc;
 }
 
-static int run_streams(struct bench_opts *o, int argc, char **argv)
+static int run_streams(struct bench_opts *o)
 {
     struct gpu_info *g = calloc(1, sizeof(*g));
-    struct run_meta meta = {
-        .git_dirty = -1, .command = "bench streams", .argc = argc, .argv = argv};
+    struct run_meta meta = {.git_dirty = -1,
+                            .command = "bench streams",
+                            .argc = cli_given_argc(),
+                            .argv = cli_given_argv()};
     struct bench_ctx c;
     struct error err;
     int rc;
@@ -479,6 +481,6 @@ int cmd_bench(int argc, char **argv)
     if (rc != EXIT_OK || done)
         return rc;
     if (o.mode == MODE_STREAMS)
-        return run_streams(&o, argc, argv);
-    return run_multi(&o, argc, argv);
+        return run_streams(&o);
+    return run_multi(&o);
 }

@@ -168,8 +168,8 @@ int cmd_info(int argc, char **argv)
     }
     meta.git_dirty = -1;
     meta.command = "info";
-    meta.argc = argc;
-    meta.argv = argv;
+    meta.argc = cli_given_argc();
+    meta.argv = cli_given_argv();
     doc = results_new(&meta, gpu_info_to_json(g));
     if (cli_write_doc(&err, doc, o.out) < 0 || (o.json && results_write(&err, doc, "-") < 0)) {
         rc = cli_fail(&err);

@@ -5,6 +5,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/strparse.h"
 #include "results/results.h"
@@ -56,4 +57,27 @@ int cli_device(struct error *err, const char *arg, int *device)
         return -1;
     *device = (int)v;
     return 0;
+}
+
+static char **given_argv; /* the process's whole life: never freed */
+static int given_argc;
+
+void cli_keep_argv(int argc, char **argv)
+{
+    given_argv = calloc((size_t)argc + 1, sizeof(*given_argv));
+    if (given_argv == NULL)
+        abort();
+    for (int i = 0; i < argc; i++)
+        given_argv[i] = argv[i];
+    given_argc = argc;
+}
+
+int cli_given_argc(void)
+{
+    return given_argc;
+}
+
+char **cli_given_argv(void)
+{
+    return given_argv;
 }

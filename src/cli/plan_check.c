@@ -147,7 +147,10 @@ int plan_check_run(int argc, char **argv)
     };
     const char *results[CHECK_MAX_RESULTS], *out_path = NULL;
     size_t n_results = 0;
-    struct run_meta meta = {.git_dirty = -1, .command = "plan check", .argc = argc, .argv = argv};
+    struct run_meta meta = {.git_dirty = -1,
+                            .command = "plan check",
+                            .argc = cli_given_argc(),
+                            .argv = cli_given_argv()};
     struct check k = {0};
     struct error err;
     bool json = false;
