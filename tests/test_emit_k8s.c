@@ -62,26 +62,6 @@ static void emit(struct proc *r, const char *const *args, const char *out)
     proc_gpushare(r, argv, NULL);
 }
 
-/* Reads a whole file; NULL when it cannot. */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n;
-
-    if (f == NULL)
-        return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        buf = malloc((size_t)n + 1);
-        if (buf == NULL)
-            abort();
-        *len = fread(buf, 1, (size_t)n, f);
-        buf[*len] = '\0';
-    }
-    fclose(f);
-    return buf;
-}
-
 /* The relative names of the files under dir (and one level of subdirectories), sorted. */
 static size_t list_files(const char *dir, char names[][128], size_t max)
 {

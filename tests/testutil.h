@@ -85,6 +85,27 @@ static inline int write_file(const char *path, const char *text, mode_t mode)
     return close(fd);
 }
 
+/* The whole of path, NUL-terminated, its length in *len; NULL when it cannot be opened. The
+ * caller frees it. */
+static inline char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n;
+
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
+        buf = malloc((size_t)n + 1);
+        if (buf == NULL)
+            abort();
+        *len = fread(buf, 1, (size_t)n, f);
+        buf[*len] = '\0';
+    }
+    fclose(f);
+    return buf;
+}
+
 /* Up to max whitespace-separated numbers from path (a pid file): how many were read, 0 when it
  * cannot be opened. */
 static inline size_t read_longs(const char *path, long *out, size_t max)

@@ -29,6 +29,17 @@ enum streams_part {
     STREAMS_ALL = (1 << 5) - 1,
 };
 
+/* A name a list option accepts, and its bit. */
+struct bench_name {
+    unsigned bit;
+    const char *name;
+};
+
+/* "a,b,c" into a mask of the named bits. ERR_USAGE on an unknown or empty name: "unknown
+ * <noun> 'x' for <option>: expected <expected>". */
+int bench_parse_names(struct error *err, const struct bench_name *names, size_t n, const char *noun,
+                      const char *option, const char *expected, const char *list, unsigned *mask);
+
 /* Parses "kernels,gemm,copy,pipeline,priority" into a mask; ERR_USAGE on unknown names. */
 int streams_parse_parts(struct error *err, const char *list, unsigned *mask);
 /* The name of one part's bit, for progress lines and "skipped" entries. */

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/bench.h"
 #include "bench/mpsbench.h"
 #include "bench/timeslice.h"
 #include "core/progress.h"
@@ -16,44 +17,18 @@
 #include "core/str.h"
 #include "results/results.h"
 
-struct mix_name {
-    unsigned bit;
-    const char *name;
-};
-
-static const struct mix_name mode_names[] = {{MIX_TIMESLICE, "timeslice"}, {MIX_MPS, "mps"}};
-static const struct mix_name neighbour_names[] = {{MIX_QUIET, "none"}, {MIX_GEMM, "gemm"}};
-
-static int mix_parse(struct error *err, const struct mix_name *names, size_t n, const char *what,
-                     const char *expected, const char *list, unsigned *mask)
-{
-    const char *p = list;
-
-    *mask = 0;
-    for (;;) {
-        size_t len = strcspn(p, ","), i;
-
-        for (i = 0; i < n; i++)
-            if (strlen(names[i].name) == len && strncmp(p, names[i].name, len) == 0)
-                break;
-        if (i == n)
-            return error_set(err, ERR_USAGE, "unknown name '%.*s' for %s: expected %s",
-                             (int)(len > 40 ? 40 : len), p, what, expected);
-        *mask |= names[i].bit;
-        if (p[len] == '\0')
-            return 0;
-        p += len + 1;
-    }
-}
+static const struct bench_name mode_names[] = {{MIX_TIMESLICE, "timeslice"}, {MIX_MPS, "mps"}};
+static const struct bench_name neighbour_names[] = {{MIX_QUIET, "none"}, {MIX_GEMM, "gemm"}};
 
 int mix_parse_modes(struct error *err, const char *list, unsigned *mask)
 {
-    return mix_parse(err, mode_names, 2, "--modes", "timeslice or mps", list, mask);
+    return bench_parse_names(err, mode_names, 2, "mode", "--modes", "timeslice or mps", list, mask);
 }
 
 int mix_parse_neighbours(struct error *err, const char *list, unsigned *mask)
 {
-    return mix_parse(err, neighbour_names, 2, "--neighbour", "none or gemm", list, mask);
+    return bench_parse_names(err, neighbour_names, 2, "neighbour", "--neighbour", "none or gemm",
+                             list, mask);
 }
 
 /* One mix: every request of one trial, and the figures kept across trials. */

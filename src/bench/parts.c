@@ -10,23 +10,18 @@
 #include "bench/timeslice.h"
 #include "bench/worker.h"
 
-struct part_name {
-    unsigned bit;
-    const char *name;
-};
-
-static const struct part_name streams_names[] = {
+static const struct bench_name streams_names[] = {
     {STREAMS_KERNELS, "kernels"},   {STREAMS_GEMM, "gemm"},         {STREAMS_COPY, "copy"},
     {STREAMS_PIPELINE, "pipeline"}, {STREAMS_PRIORITY, "priority"},
 };
 
-static const struct part_name ts_names[] = {
+static const struct bench_name ts_names[] = {
     {TS_CONTENTION, "contention"},
     {TS_TIMELINE, "timeline"},
     {TS_VICTIM, "victim"},
 };
 
-static const struct part_name mps_names[] = {
+static const struct bench_name mps_names[] = {
     {MPS_CONTENTION, "contention"}, {MPS_TIMELINE, "timeline"}, {MPS_VICTIM, "victim"},
     {MPS_THREADS, "threads"},       {MPS_MEMLIMIT, "memlimit"}, {MPS_CLIENTS, "clients"},
 };
@@ -35,7 +30,7 @@ static const struct part_name mps_names[] = {
 /* Enough of a bad name to recognise it; the rest of the message must fit too. */
 #define NAME_ECHO 40
 
-static const char *part_name(const struct part_name *names, size_t n, unsigned bit)
+static const char *part_name(const struct bench_name *names, size_t n, unsigned bit)
 {
     for (size_t i = 0; i < n; i++)
         if (names[i].bit == bit)
@@ -43,9 +38,8 @@ static const char *part_name(const struct part_name *names, size_t n, unsigned b
     return "?";
 }
 
-/* "a,b,c" into a mask of the named bits; `expected` lists the names for the message. */
-static int parse_parts(struct error *err, const struct part_name *names, size_t n,
-                       const char *expected, const char *list, unsigned *mask)
+int bench_parse_names(struct error *err, const struct bench_name *names, size_t n, const char *noun,
+                      const char *option, const char *expected, const char *list, unsigned *mask)
 {
     const char *p = list;
 
@@ -57,8 +51,8 @@ static int parse_parts(struct error *err, const struct part_name *names, size_t 
             if (strlen(names[i].name) == len && strncmp(p, names[i].name, len) == 0)
                 break;
         if (i == n)
-            return error_set(err, ERR_USAGE, "unknown part '%.*s' for --only: expected %s",
-                             (int)(len < NAME_ECHO ? len : NAME_ECHO), p, expected);
+            return error_set(err, ERR_USAGE, "unknown %s '%.*s' for %s: expected %s", noun,
+                             (int)(len < NAME_ECHO ? len : NAME_ECHO), p, option, expected);
         *mask |= names[i].bit;
         if (p[len] == '\0')
             return 0;
@@ -73,8 +67,8 @@ const char *streams_part_name(unsigned bit)
 
 int streams_parse_parts(struct error *err, const char *list, unsigned *mask)
 {
-    return parse_parts(err, streams_names, COUNT(streams_names),
-                       "kernels, gemm, copy, pipeline or priority", list, mask);
+    return bench_parse_names(err, streams_names, COUNT(streams_names), "part", "--only",
+                             "kernels, gemm, copy, pipeline or priority", list, mask);
 }
 
 const char *timeslice_part_name(unsigned bit)
@@ -84,8 +78,8 @@ const char *timeslice_part_name(unsigned bit)
 
 int timeslice_parse_parts(struct error *err, const char *list, unsigned *mask)
 {
-    return parse_parts(err, ts_names, COUNT(ts_names), "contention, timeline or victim", list,
-                       mask);
+    return bench_parse_names(err, ts_names, COUNT(ts_names), "part", "--only",
+                             "contention, timeline or victim", list, mask);
 }
 
 const char *mps_part_name(unsigned bit)
@@ -95,8 +89,9 @@ const char *mps_part_name(unsigned bit)
 
 int mps_parse_parts(struct error *err, const char *list, unsigned *mask)
 {
-    return parse_parts(err, mps_names, COUNT(mps_names),
-                       "contention, timeline, victim, threads, memlimit or clients", list, mask);
+    return bench_parse_names(err, mps_names, COUNT(mps_names), "part", "--only",
+                             "contention, timeline, victim, threads, memlimit or clients", list,
+                             mask);
 }
 
 static const char *const workload_names[] = {

@@ -310,15 +310,9 @@ int emit_mps_write(struct error *err, const struct emit_mps_opts *o, const char 
 /* --plan: the figures the plan decided, where no option gave them. */
 static int mps_from_plan(struct error *err, struct mps_cli *c)
 {
-    json_t *doc = plandoc_load(err, c->plan);
     struct plan_deploy *d = &c->deploy;
-    int rc;
 
-    if (doc == NULL)
-        return -1;
-    rc = plandoc_deploy(err, doc, c->plan, d);
-    json_decref(doc);
-    if (rc < 0)
+    if (plandoc_load_deploy(err, c->plan, d) < 0)
         return -1;
     if (d->mps_clients == 0)
         return error_set(err, ERR_INVALID,

@@ -575,15 +575,9 @@ int emit_k8s_write(struct error *err, const struct emit_k8s_req *q)
 /* --plan: the mode, replicas and MIG layout the plan decided. */
 static int k8s_from_plan(struct error *err, struct k8s_cli *c)
 {
-    json_t *doc = plandoc_load(err, c->plan);
     struct plan_deploy *d = &c->deploy;
-    int rc;
 
-    if (doc == NULL)
-        return -1;
-    rc = plandoc_deploy(err, doc, c->plan, d);
-    json_decref(doc);
-    if (rc < 0)
+    if (plandoc_load_deploy(err, c->plan, d) < 0)
         return -1;
     if (d->k8s_mode[0] == '\0')
         return error_set(err, ERR_INVALID, "'%s' recommends %s: %s", c->plan,

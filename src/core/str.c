@@ -17,6 +17,18 @@ void str_printf(char *dst, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+void str_append(char *dst, size_t size, const char *fmt, ...)
+{
+    size_t len = strnlen(dst, size);
+    va_list ap;
+
+    if (len + 1 >= size)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(dst + len, size - len, fmt, ap);
+    va_end(ap);
+}
+
 void strbuf_add(struct strbuf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {

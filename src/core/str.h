@@ -9,6 +9,8 @@
 
 /* snprintf that always NUL-terminates (size > 0) and truncates silently. */
 void str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Appends to the NUL-terminated text in dst, truncating silently at size. */
+void str_append(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* A growing string: NUL-terminated once anything is appended, p NULL before that; the owner
  * frees p. Appending aborts when out of memory, like results_must. */

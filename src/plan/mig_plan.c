@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/str.h"
 #include "mig/catalog.h"
 #include "mig/geometry.h"
 #include "plan/demand.h"
@@ -36,22 +37,6 @@ static void *mp_alloc(size_t n, size_t size)
         abort();
     }
     return p;
-}
-
-/* Appends to a bounded, always NUL-terminated text. */
-static void mp_add(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void mp_add(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strnlen(buf, size);
-    va_list ap;
-
-    if (len + 1 >= size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
 }
 
 const char *mig_plan_reason_name(enum mig_plan_reason r)
@@ -560,28 +545,29 @@ static void mp_why_too_big(const struct mp_ctx *x, struct mig_plan *plan, size_t
 
     mp_largest(gpu, &big_mem, &big_sms);
     if (big_mem == NULL) {
-        mp_add(plan->why, sizeof(plan->why), "%s has no MIG profiles in the catalog", gpu->model);
+        str_append(plan->why, sizeof(plan->why), "%s has no MIG profiles in the catalog",
+                   gpu->model);
     } else if (d->mem_gib > big_mem->mem_gib) {
-        mp_add(plan->why, sizeof(plan->why),
-               "'%s' needs %g GiB per replica; the largest GPU instance of %s, %s, has %g GiB",
-               d->name, d->mem_gib, gpu->model, big_mem->name, big_mem->mem_gib);
+        str_append(plan->why, sizeof(plan->why),
+                   "'%s' needs %g GiB per replica; the largest GPU instance of %s, %s, has %g GiB",
+                   d->name, d->mem_gib, gpu->model, big_mem->name, big_mem->mem_gib);
     } else if (d->min_fraction > 0.0 && gpu->sms == 0) {
-        mp_add(plan->why, sizeof(plan->why),
-               "'%s' asks for %g%% of the SMs of %s, which the catalog does not know", d->name,
-               d->min_fraction * 100.0, gpu->model);
+        str_append(plan->why, sizeof(plan->why),
+                   "'%s' asks for %g%% of the SMs of %s, which the catalog does not know", d->name,
+                   d->min_fraction * 100.0, gpu->model);
     } else if (sms > big_sms->sms) {
-        mp_add(plan->why, sizeof(plan->why),
-               "'%s' needs %u SMs per replica; the largest GPU instance of %s, %s, has %u", d->name,
-               sms, gpu->model, big_sms->name, big_sms->sms);
+        str_append(plan->why, sizeof(plan->why),
+                   "'%s' needs %u SMs per replica; the largest GPU instance of %s, %s, has %u",
+                   d->name, sms, gpu->model, big_sms->name, big_sms->sms);
     } else {
-        mp_add(plan->why, sizeof(plan->why),
-               "'%s' needs %g GiB and %u SMs per replica; no GPU instance of %s is known to "
-               "have both",
-               d->name, d->mem_gib, sms, gpu->model);
+        str_append(plan->why, sizeof(plan->why),
+                   "'%s' needs %g GiB and %u SMs per replica; no GPU instance of %s is known to "
+                   "have both",
+                   d->name, d->mem_gib, sms, gpu->model);
     }
     if (more > 0)
-        mp_add(plan->why, sizeof(plan->why), "; %zu more model%s too big as well", more,
-               more == 1 ? " is" : "s are");
+        str_append(plan->why, sizeof(plan->why), "; %zu more model%s too big as well", more,
+                   more == 1 ? " is" : "s are");
 }
 
 /* MIG_PLAN_NO_ROOM in words: the smallest instance for each replica, and what stops them. */
@@ -620,18 +606,19 @@ static void mp_why_no_room(const struct mp_ctx *x, struct mig_plan *plan)
     }
     mig_layout_name(&l, name, sizeof(name));
     if (mslices > gpu->mem_slices || gslices > gpu->compute_slices) {
-        mp_add(plan->why, sizeof(plan->why),
-               "the smallest GPU instances that hold them, %s, need %u memory slices and %u "
-               "compute slices; %s has %u and %u",
-               name, mslices, gslices, gpu->model, gpu->mem_slices, gpu->compute_slices);
+        str_append(plan->why, sizeof(plan->why),
+                   "the smallest GPU instances that hold them, %s, need %u memory slices and %u "
+                   "compute slices; %s has %u and %u",
+                   name, mslices, gslices, gpu->model, gpu->mem_slices, gpu->compute_slices);
         return;
     }
     why[0] = '\0';
     mig_check_layout(&l, why, sizeof(why));
-    mp_add(plan->why, sizeof(plan->why),
-           "the smallest GPU instances that hold them, %s, take %u of %s's %u memory slices and "
-           "%u of its %u compute slices but do not fit together: %s",
-           name, mslices, gpu->model, gpu->mem_slices, gslices, gpu->compute_slices, why);
+    str_append(
+        plan->why, sizeof(plan->why),
+        "the smallest GPU instances that hold them, %s, take %u of %s's %u memory slices and "
+        "%u of its %u compute slices but do not fit together: %s",
+        name, mslices, gpu->model, gpu->mem_slices, gslices, gpu->compute_slices, why);
 }
 
 /* a. Other catalog GPUs that take every replica, one per instance. */
@@ -799,27 +786,27 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
         most_sms = c->sms > most_sms ? c->sms : most_sms;
     }
     if (!holdable) {
-        mp_add(plan->mps.why, sizeof(plan->mps.why),
-               "no GPU instance of %s holds a replica of every model", gpu->model);
+        str_append(plan->mps.why, sizeof(plan->mps.why),
+                   "no GPU instance of %s holds a replica of every model", gpu->model);
         return;
     }
     if (x->nr > most) {
-        mp_add(plan->mps.why, sizeof(plan->mps.why),
-               "%zu replicas: more than the %u MPS clients any layout of %s takes (48 per GPU, "
-               "CUDA <= 13.0, in proportion to each instance's compute slices)",
-               x->nr, most, gpu->model);
+        str_append(plan->mps.why, sizeof(plan->mps.why),
+                   "%zu replicas: more than the %u MPS clients any layout of %s takes (48 per GPU, "
+                   "CUDA <= 13.0, in proportion to each instance's compute slices)",
+                   x->nr, most, gpu->model);
         return;
     }
     if (need_mem > most_mem + MP_EPS) {
-        mp_add(plan->mps.why, sizeof(plan->mps.why),
-               "%g GiB in all: more than any layout of %s holds (%g GiB)", need_mem, gpu->model,
-               most_mem);
+        str_append(plan->mps.why, sizeof(plan->mps.why),
+                   "%g GiB in all: more than any layout of %s holds (%g GiB)", need_mem, gpu->model,
+                   most_mem);
         return;
     }
     if (need_sms > most_sms) {
-        mp_add(plan->mps.why, sizeof(plan->mps.why),
-               "%u SMs in all: more than any layout of %s has (%u)", need_sms, gpu->model,
-               most_sms);
+        str_append(plan->mps.why, sizeof(plan->mps.why),
+                   "%u SMs in all: more than any layout of %s has (%u)", need_sms, gpu->model,
+                   most_sms);
         return;
     }
     order = mp_largest_first(x->reps, x->nr);
@@ -923,15 +910,16 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
         p->cut = false;
     }
     if (!plan->mps.fits && plan->mps.refused > 0)
-        mp_add(plan->mps.why, sizeof(plan->mps.why),
-               "%s: no layout groups them within each instance's memory, SMs and MPS client "
-               "limit and meets every latency target (%u groupings fitted and missed one)%s",
-               gpu->model, plan->mps.refused, plan->mps.cut ? " (the search stopped early)" : "");
+        str_append(plan->mps.why, sizeof(plan->mps.why),
+                   "%s: no layout groups them within each instance's memory, SMs and MPS client "
+                   "limit and meets every latency target (%u groupings fitted and missed one)%s",
+                   gpu->model, plan->mps.refused,
+                   plan->mps.cut ? " (the search stopped early)" : "");
     else if (!plan->mps.fits)
-        mp_add(plan->mps.why, sizeof(plan->mps.why),
-               "%s: no layout groups them within each instance's memory, SMs and MPS client "
-               "limit%s",
-               gpu->model, plan->mps.cut ? " (the search stopped early)" : "");
+        str_append(plan->mps.why, sizeof(plan->mps.why),
+                   "%s: no layout groups them within each instance's memory, SMs and MPS client "
+                   "limit%s",
+                   gpu->model, plan->mps.cut ? " (the search stopped early)" : "");
     free(p);
     free(order);
 }
@@ -952,18 +940,19 @@ static void mp_mps_gpu(const struct mp_ctx *x, struct mig_plan *plan)
         unknown = unknown || x->reps[k].sms_unknown;
     }
     if (x->nr > MIG_PLAN_MPS_CLIENTS)
-        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
-               "%zu clients: more than the %d one MPS server takes (CUDA <= 13.0)", x->nr,
-               MIG_PLAN_MPS_CLIENTS);
+        str_append(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
+                   "%zu clients: more than the %d one MPS server takes (CUDA <= 13.0)", x->nr,
+                   MIG_PLAN_MPS_CLIENTS);
     else if (plan->mps_gpu.mem_gib > gpu->mem_gib + MP_EPS)
-        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why), "%g GiB in all: more than %s's %g GiB",
-               plan->mps_gpu.mem_gib, gpu->model, gpu->mem_gib);
+        str_append(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
+                   "%g GiB in all: more than %s's %g GiB", plan->mps_gpu.mem_gib, gpu->model,
+                   gpu->mem_gib);
     else if (unknown || (plan->mps_gpu.sms > 0 && gpu->sms == 0))
-        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
-               "the catalog does not know %s's SMs, which the SM floors need", gpu->model);
+        str_append(plan->mps_gpu.why, sizeof(plan->mps_gpu.why),
+                   "the catalog does not know %s's SMs, which the SM floors need", gpu->model);
     else if (plan->mps_gpu.sms > gpu->sms)
-        mp_add(plan->mps_gpu.why, sizeof(plan->mps_gpu.why), "%u SMs in all: more than %s's %u",
-               plan->mps_gpu.sms, gpu->model, gpu->sms);
+        str_append(plan->mps_gpu.why, sizeof(plan->mps_gpu.why), "%u SMs in all: more than %s's %u",
+                   plan->mps_gpu.sms, gpu->model, gpu->sms);
     else
         plan->mps_gpu.fits = true;
 }
@@ -1026,9 +1015,9 @@ int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
         mp_why_too_big(&x, plan, first_big, too_big - 1);
     } else if (x.nr > x.cands.max_n) {
         plan->reason = MIG_PLAN_TOO_MANY;
-        mp_add(plan->why, sizeof(plan->why),
-               "%zu replicas need %zu GPU instances, one each; %s holds at most %u at once", x.nr,
-               x.nr, gpu->model, x.cands.max_n);
+        str_append(plan->why, sizeof(plan->why),
+                   "%zu replicas need %zu GPU instances, one each; %s holds at most %u at once",
+                   x.nr, x.nr, gpu->model, x.cands.max_n);
     } else {
         plan->reason = MIG_PLAN_NO_ROOM;
         mp_why_no_room(&x, plan);

@@ -547,3 +547,15 @@ int plandoc_deploy(struct error *err, const json_t *doc, const char *where, stru
     }
     return 0;
 }
+
+int plandoc_load_deploy(struct error *err, const char *path, struct plan_deploy *d)
+{
+    json_t *doc = plandoc_load(err, path);
+    int rc;
+
+    if (doc == NULL)
+        return -1;
+    rc = plandoc_deploy(err, doc, path, d);
+    json_decref(doc);
+    return rc;
+}

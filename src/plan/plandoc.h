@@ -60,4 +60,7 @@ json_t *plandoc_load(struct error *err, const char *path);
  * deployable ("the plan recommends no mode: ..."). */
 int plandoc_deploy(struct error *err, const json_t *doc, const char *where, struct plan_deploy *d);
 
+/* plandoc_load then plandoc_deploy: what an emitter's --plan reads. 0 or -1 as they fail. */
+int plandoc_load_deploy(struct error *err, const char *path, struct plan_deploy *d);
+
 #endif

@@ -14,22 +14,6 @@
 #include "plan/planner.h"
 #include "plan/planner_int.h"
 
-/* Appends to a bounded, always terminated text. */
-static void vd_add(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void vd_add(char *buf, size_t size, const char *fmt, ...)
-{
-    size_t len = strnlen(buf, size);
-    va_list ap;
-
-    if (len + 1 >= size)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(buf + len, size - len, fmt, ap);
-    va_end(ap);
-}
-
 struct vd_num {
     char s[32];
 };
@@ -82,7 +66,7 @@ static void vd_curve(const struct pl_ctx *x, const struct plan_mode_result *r, c
 {
     evidence_cite_curve(&x->plan->gpus[0].ev, out, size);
     if (r->extrapolated)
-        vd_add(out, size, "; extrapolated below its smallest slice, in proportion to SMs");
+        str_append(out, size, "; extrapolated below its smallest slice, in proportion to SMs");
 }
 
 static void vd_slo(const struct pl_ctx *x, const struct plan_mode_result *r, size_t w, char *out,
@@ -97,40 +81,43 @@ static void vd_slo(const struct pl_ctx *x, const struct plan_mode_result *r, siz
     if (!wl->stable) {
         const struct plan_unit *u = &r->units[wl->gpu];
 
-        vd_add(out, size,
-               "the requests on the GPU of '%s' need %s s of GPU time per second%s: they queue "
-               "without bound",
-               d->name, vd_g(&a, u->load),
-               r->mode == PM_TIMESLICE ? ", and each also pays a switch" : "");
+        str_append(out, size,
+                   "the requests on the GPU of '%s' need %s s of GPU time per second%s: they queue "
+                   "without bound",
+                   d->name, vd_g(&a, u->load),
+                   r->mode == PM_TIMESLICE ? ", and each also pays a switch" : "");
         return;
     }
-    vd_add(out, size, "'%s' p99 %s > SLO %s", d->name, vd_ms(&a, wl->p99_ms), vd_ms(&b, d->slo_ms));
+    str_append(out, size, "'%s' p99 %s > SLO %s", d->name, vd_ms(&a, wl->p99_ms),
+               vd_ms(&b, d->slo_ms));
     switch (r->mode) {
     case PM_TIMESLICE:
         evidence_cite(&pg->ev, EV_SLICE_MS, cite, sizeof(cite));
-        vd_add(out, size,
-               ": a request can wait for %u neighbours' turns, %u x %s = %s in all (each a "
-               "request of at most the %s slice and a %s switch: %s)",
-               wl->neighbours, wl->neighbours,
-               vd_ms(&c, wl->neighbours > 0 ? wl->wait_max_ms / wl->neighbours : 0),
-               vd_ms(&e, wl->wait_max_ms), vd_ms(&f, pg->params.slice_ms),
-               vd_ms(&a, pg->params.switch_ms), cite);
+        str_append(out, size,
+                   ": a request can wait for %u neighbours' turns, %u x %s = %s in all (each a "
+                   "request of at most the %s slice and a %s switch: %s)",
+                   wl->neighbours, wl->neighbours,
+                   vd_ms(&c, wl->neighbours > 0 ? wl->wait_max_ms / wl->neighbours : 0),
+                   vd_ms(&e, wl->wait_max_ms), vd_ms(&f, pg->params.slice_ms),
+                   vd_ms(&a, pg->params.switch_ms), cite);
         return;
     case PM_MPS_CAPS:
         vd_curve(x, r, cite, sizeof(cite));
-        vd_add(out, size, ": at its %s%% cap a request takes %s alone, %sx its whole-GPU time (%s)",
-               vd_g(&c, r->units[wl->gpu].thread_pct), vd_ms(&e, wl->t_ms),
-               vd_g(&f, wl->t_ms / d->request_ms), cite);
+        str_append(out, size,
+                   ": at its %s%% cap a request takes %s alone, %sx its whole-GPU time (%s)",
+                   vd_g(&c, r->units[wl->gpu].thread_pct), vd_ms(&e, wl->t_ms),
+                   vd_g(&f, wl->t_ms / d->request_ms), cite);
         return;
     case PM_MIG:
     case PM_MIG_MPS:
     case PM_MIXED:
         if (wl->t_ms > d->request_ms * 1.01) {
             vd_curve(x, r, cite, sizeof(cite));
-            vd_add(out, size,
-                   ": in its slice a request takes %s, %sx its whole-GPU time: the slice's share "
-                   "of SMs (%s) and of the memory bandwidth (MIG User Guide)",
-                   vd_ms(&c, wl->t_ms), vd_g(&e, wl->t_ms / d->request_ms), cite);
+            str_append(
+                out, size,
+                ": in its slice a request takes %s, %sx its whole-GPU time: the slice's share "
+                "of SMs (%s) and of the memory bandwidth (MIG User Guide)",
+                vd_ms(&c, wl->t_ms), vd_g(&e, wl->t_ms / d->request_ms), cite);
             return;
         }
         break;
@@ -139,8 +126,8 @@ static void vd_slo(const struct pl_ctx *x, const struct plan_mode_result *r, siz
     }
     if (wl->neighbours > 0) {
         evidence_cite(&pg->ev, EV_MPS_P99_MS, cite, sizeof(cite));
-        vd_add(out, size, ": it shares the GPU with %u other clients (the tail alone: %s)",
-               wl->neighbours, cite);
+        str_append(out, size, ": it shares the GPU with %u other clients (the tail alone: %s)",
+                   wl->neighbours, cite);
     }
 }
 
@@ -152,13 +139,13 @@ static void vd_iso(const struct pl_ctx *x, const struct plan_mode_result *r, cha
 
         if (r->wl[w].iso_met)
             continue;
-        vd_add(out, size,
-               "'%s' needs %s isolation; %s isolates memory: %s, faults: %s, performance: %s "
-               "(%s)",
-               d->name, demand_isolation_name(d->isolation), plan_mode_title(r->mode),
-               plan_iso_name(r->iso.memory), plan_iso_name(r->iso.faults),
-               plan_iso_name(r->iso.performance),
-               d->isolation == ISO_HARD ? r->iso.faults_why : r->iso.memory_why);
+        str_append(out, size,
+                   "'%s' needs %s isolation; %s isolates memory: %s, faults: %s, performance: %s "
+                   "(%s)",
+                   d->name, demand_isolation_name(d->isolation), plan_mode_title(r->mode),
+                   plan_iso_name(r->iso.memory), plan_iso_name(r->iso.faults),
+                   plan_iso_name(r->iso.performance),
+                   d->isolation == ISO_HARD ? r->iso.faults_why : r->iso.memory_why);
         return;
     }
 }
@@ -170,24 +157,24 @@ static void vd_count(const struct pl_ctx *x, const struct plan_mode_result *r, c
     const struct plan_gpu *pg = &x->plan->gpus[0];
     struct vd_num a, b;
 
-    vd_add(out, size, "needs %zu x %s, you have %zu", r->gpus_needed, pg->g->model,
-           r->gpus_available);
+    str_append(out, size, "needs %zu x %s, you have %zu", r->gpus_needed, pg->g->model,
+               r->gpus_available);
     if (r->mode == PM_WHOLE) {
-        vd_add(out, size, ": one per replica");
+        str_append(out, size, ": one per replica");
         return;
     }
     if (r->mode == PM_MIG || r->mode == PM_MIXED) {
         if (r->mode == PM_MIXED && x->n_tenants > 1)
-            vd_add(out, size,
-                   ": MIG slices for hard isolation, and GPUs of their own for %zu "
-                   "tenants under MPS",
-                   x->n_tenants);
+            str_append(out, size,
+                       ": MIG slices for hard isolation, and GPUs of their own for %zu "
+                       "tenants under MPS",
+                       x->n_tenants);
         return;
     }
     if (r->mode != PM_TIMESLICE && x->n_tenants > 1) {
-        vd_add(out, size,
-               ": %zu tenants, and MPS serves one user at a time on a GPU (MPS doc 2.3.1.1)",
-               x->n_tenants);
+        str_append(out, size,
+                   ": %zu tenants, and MPS serves one user at a time on a GPU (MPS doc 2.3.1.1)",
+                   x->n_tenants);
         return;
     }
     {
@@ -206,12 +193,12 @@ static void vd_count(const struct pl_ctx *x, const struct plan_mode_result *r, c
             biggest * r->units[0].members * 2 > pg->mem_gib) {
             unsigned n = (unsigned)(r->units[0].thread_pct > 0 ? 100 / r->units[0].thread_pct : 1);
 
-            vd_add(out, size,
-                   ": the device plugin gives every replica of a GPU memory / N and 100/N of "
-                   "the threads, one N for all (k8s-device-plugin "
-                   "cmd/mps-control-daemon/mps/daemon.go); '%s' needs %s GiB with its context, "
-                   "so N is at most %u",
-                   pl_wl(x, big)->name, vd_g(&a, biggest), n);
+            str_append(out, size,
+                       ": the device plugin gives every replica of a GPU memory / N and 100/N of "
+                       "the threads, one N for all (k8s-device-plugin "
+                       "cmd/mps-control-daemon/mps/daemon.go); '%s' needs %s GiB with its context, "
+                       "so N is at most %u",
+                       pl_wl(x, big)->name, vd_g(&a, biggest), n);
             return;
         }
         if (r->mode != PM_TIMESLICE && (double)x->nr / pg->mps_clients >= mem / pg->mem_gib &&
@@ -219,17 +206,17 @@ static void vd_count(const struct pl_ctx *x, const struct plan_mode_result *r, c
             char cite[300];
 
             evidence_cite(&pg->ev, EV_MPS_CLIENTS, cite, sizeof(cite));
-            vd_add(out, size, ": %zu clients, %u per MPS server (%s)", x->nr, pg->mps_clients,
-                   cite);
+            str_append(out, size, ": %zu clients, %u per MPS server (%s)", x->nr, pg->mps_clients,
+                       cite);
         } else if (mem / pg->mem_gib >= work) {
-            vd_add(out, size, ": %s GiB with a context each, %s GiB per GPU", vd_g(&a, mem),
-                   vd_g(&b, pg->mem_gib));
+            str_append(out, size, ": %s GiB with a context each, %s GiB per GPU", vd_g(&a, mem),
+                       vd_g(&b, pg->mem_gib));
         } else {
-            vd_add(out, size, ": %s GPUs' worth of compute", vd_g(&a, work));
+            str_append(out, size, ": %s GPUs' worth of compute", vd_g(&a, work));
         }
         if (r->gpus_needed > r->lower_bound)
-            vd_add(out, size, "; the latency targets and limits spread them over %zu",
-                   r->gpus_needed);
+            str_append(out, size, "; the latency targets and limits spread them over %zu",
+                       r->gpus_needed);
     }
 }
 
@@ -246,51 +233,51 @@ static void vd_risk(const struct pl_ctx *x, const struct plan_mode_result *r, ch
         most = r->units[u].members > most ? (unsigned)r->units[u].members : most;
     switch (r->mode) {
     case PM_WHOLE:
-        vd_add(out, size, "%zu GPUs, %s%% busy on average", r->gpus_needed,
-               vd_g(&a, 100 * r->util_after));
+        str_append(out, size, "%zu GPUs, %s%% busy on average", r->gpus_needed,
+                   vd_g(&a, 100 * r->util_after));
         return;
     case PM_TIMESLICE:
-        vd_add(out, size,
-               "no memory isolation: one replica can take all %s GiB and the others "
-               "fail; and faults: %s",
-               vd_g(&a, pg->mem_gib), r->iso.faults_why);
+        str_append(out, size,
+                   "no memory isolation: one replica can take all %s GiB and the others "
+                   "fail; and faults: %s",
+                   vd_g(&a, pg->mem_gib), r->iso.faults_why);
         return;
     case PM_MPS:
-        vd_add(out, size,
-               "one fatal fault stops all %u clients of a GPU (MPS doc 2.3.3.2), and nothing "
-               "limits a client's memory",
-               most);
+        str_append(out, size,
+                   "one fatal fault stops all %u clients of a GPU (MPS doc 2.3.3.2), and nothing "
+                   "limits a client's memory",
+                   most);
         return;
     case PM_MPS_LIMITS:
         evidence_cite(&pg->ev, EV_MEMLIMIT_OK, cite, sizeof(cite));
-        vd_add(out, size,
-               "one fatal fault stops all %u clients of a GPU (MPS doc 2.3.3.2); memory is "
-               "limited per client (%s)",
-               most, cite);
+        str_append(out, size,
+                   "one fatal fault stops all %u clients of a GPU (MPS doc 2.3.3.2); memory is "
+                   "limited per client (%s)",
+                   most, cite);
         return;
     case PM_MPS_CAPS: {
         size_t w = vd_worst(x, r);
 
         vd_curve(x, r, cite, sizeof(cite));
         if (w != SIZE_MAX)
-            vd_add(out, size,
-                   "each of %u clients gets %u%% of the threads: a request of '%s' takes %s, "
-                   "%sx its whole-GPU time (%s); one fatal fault stops them all",
-                   most, mps_share_pct(most), x->set->d[w].name, vd_ms(&a, r->wl[w].t_ms),
-                   vd_g(&b, r->wl[w].t_ms / x->set->d[w].request_ms), cite);
+            str_append(out, size,
+                       "each of %u clients gets %u%% of the threads: a request of '%s' takes %s, "
+                       "%sx its whole-GPU time (%s); one fatal fault stops them all",
+                       most, mps_share_pct(most), x->set->d[w].name, vd_ms(&a, r->wl[w].t_ms),
+                       vd_g(&b, r->wl[w].t_ms / x->set->d[w].request_ms), cite);
         else
-            vd_add(out, size,
-                   "each of %u clients gets %u%% of the threads and 1/%u of the memory; "
-                   "one fatal fault stops them all",
-                   most, mps_share_pct(most), most);
+            str_append(out, size,
+                       "each of %u clients gets %u%% of the threads and 1/%u of the memory; "
+                       "one fatal fault stops them all",
+                       most, mps_share_pct(most), most);
         return;
     }
     case PM_MPS_PRIORITY:
         evidence_cite(&pg->ev, EV_LOW_K1_P99, cite, sizeof(cite));
-        vd_add(out, size,
-               "priority is a hint (MPS doc 2.3.8): beside one below-normal gemm client a "
-               "request's p99 was %s (%s)",
-               vd_ms(&a, pg->ev.f[EV_LOW_K1_P99].v), cite);
+        str_append(out, size,
+                   "priority is a hint (MPS doc 2.3.8): beside one below-normal gemm client a "
+                   "request's p99 was %s (%s)",
+                   vd_ms(&a, pg->ev.f[EV_LOW_K1_P99].v), cite);
         return;
     case PM_MIG:
     case PM_MIG_MPS:
@@ -303,11 +290,12 @@ static void vd_risk(const struct pl_ctx *x, const struct plan_mode_result *r, ch
                 mig_layout_usage(&r->units[u].mig, &use);
                 stranded += use.sms_stranded;
             }
-        vd_add(out, size,
-               "layouts are fixed: changing one needs the GPU idle (MIG User Guide); %s SMs stand "
-               "idle between slices%s",
-               vd_g(&c, stranded),
-               r->mode == PM_MIG ? "" : ", and inside a slice one fatal fault stops its group");
+        str_append(
+            out, size,
+            "layouts are fixed: changing one needs the GPU idle (MIG User Guide); %s SMs stand "
+            "idle between slices%s",
+            vd_g(&c, stranded),
+            r->mode == PM_MIG ? "" : ", and inside a slice one fatal fault stops its group");
         return;
     }
     default:
@@ -329,17 +317,17 @@ static void vd_breaks(const struct pl_ctx *x, struct plan_mode_result *r)
             if (x->reps[k].mem_gib > x->plan->gpus[0].mem_gib + PL_EPS) {
                 struct vd_num a, b;
 
-                vd_add(out, size,
-                       "'%s' needs %s GiB with its context, more than one %s has (%s GiB)",
-                       pl_wl(x, k)->name, vd_g(&a, x->reps[k].mem_gib), x->plan->gpus[0].g->model,
-                       vd_g(&b, x->plan->gpus[0].mem_gib));
+                str_append(out, size,
+                           "'%s' needs %s GiB with its context, more than one %s has (%s GiB)",
+                           pl_wl(x, k)->name, vd_g(&a, x->reps[k].mem_gib),
+                           x->plan->gpus[0].g->model, vd_g(&b, x->plan->gpus[0].mem_gib));
                 return;
             }
         return;
     }
     if (!r->fits) {
         if (out[0] != '\0')
-            vd_add(out, size, "; ");
+            str_append(out, size, "; ");
         vd_count(x, r, out, size);
         return;
     }
@@ -348,7 +336,7 @@ static void vd_breaks(const struct pl_ctx *x, struct plan_mode_result *r)
     if (!r->stable || !r->slo_met) {
         vd_slo(x, r, worst, out, size);
         if (r->gpus_for_slo > 0)
-            vd_add(out, size, "; meeting every target takes %zu GPUs", r->gpus_for_slo);
+            str_append(out, size, "; meeting every target takes %zu GPUs", r->gpus_for_slo);
         return;
     }
     if (!r->iso_met) {
@@ -356,9 +344,9 @@ static void vd_breaks(const struct pl_ctx *x, struct plan_mode_result *r)
         return;
     }
     if (!r->predicted) {
-        vd_add(out, size,
-               "a latency target cannot be checked: a figure the model needs was not "
-               "measured (slice, switch or solo tail)");
+        str_append(out, size,
+                   "a latency target cannot be checked: a figure the model needs was not "
+                   "measured (slice, switch or solo tail)");
         return;
     }
     vd_risk(x, r, out, size);
@@ -372,18 +360,19 @@ static void vd_summary(const struct pl_ctx *x, struct plan_mode_result *r)
 
     for (size_t u = 0; u < r->n_units; u++)
         mem += r->units[u].mem_gib;
-    vd_add(r->summary, sizeof(r->summary), "%s: %zu replica%s on %zu x %s",
-           plan_mode_title(r->mode), x->nr, x->nr == 1 ? "" : "s", r->gpus_needed, pg->g->model);
+    str_append(r->summary, sizeof(r->summary), "%s: %zu replica%s on %zu x %s",
+               plan_mode_title(r->mode), x->nr, x->nr == 1 ? "" : "s", r->gpus_needed,
+               pg->g->model);
     if (!isnan(r->worst_ratio) && r->worst_name != NULL) {
         size_t w = 0;
 
         while (w < x->set->n && x->set->d[w].name != r->worst_name)
             w++;
-        vd_add(r->summary, sizeof(r->summary), ", worst p99 %s against its SLO of %s ('%s')",
-               vd_ms(&a, r->wl[w].p99_ms), vd_ms(&b, x->set->d[w].slo_ms), r->worst_name);
+        str_append(r->summary, sizeof(r->summary), ", worst p99 %s against its SLO of %s ('%s')",
+                   vd_ms(&a, r->wl[w].p99_ms), vd_ms(&b, x->set->d[w].slo_ms), r->worst_name);
     }
-    vd_add(r->summary, sizeof(r->summary), ", %s of %s GiB", vd_g(&c, mem),
-           vd_g(&e, pg->mem_gib * (double)r->gpus_needed));
+    str_append(r->summary, sizeof(r->summary), ", %s of %s GiB", vd_g(&c, mem),
+               vd_g(&e, pg->mem_gib * (double)r->gpus_needed));
 }
 
 static void vd_rationale(struct plan *p)
@@ -397,29 +386,30 @@ static void vd_rationale(struct plan *p)
     for (int m = 0; m < PM_COUNT; m++)
         if (p->modes[m].rank > 0 && p->modes[m].gpus_needed == b->gpus_needed)
             fewer++;
-    vd_add(out, size,
-           "%s fits the workloads on %zu GPU%s and meets every latency target and "
-           "isolation need",
-           plan_mode_title(b->mode), b->gpus_needed, b->gpus_needed == 1 ? "" : "s");
+    str_append(out, size,
+               "%s fits the workloads on %zu GPU%s and meets every latency target and "
+               "isolation need",
+               plan_mode_title(b->mode), b->gpus_needed, b->gpus_needed == 1 ? "" : "s");
     if (fewer > 1)
-        vd_add(out, size,
-               "; of the %zu modes that do so on %zu GPU%s, it isolates the most "
-               "(memory %s, faults %s, performance %s)",
-               fewer, b->gpus_needed, b->gpus_needed == 1 ? "" : "s", plan_iso_name(b->iso.memory),
-               plan_iso_name(b->iso.faults), plan_iso_name(b->iso.performance));
+        str_append(out, size,
+                   "; of the %zu modes that do so on %zu GPU%s, it isolates the most "
+                   "(memory %s, faults %s, performance %s)",
+                   fewer, b->gpus_needed, b->gpus_needed == 1 ? "" : "s",
+                   plan_iso_name(b->iso.memory), plan_iso_name(b->iso.faults),
+                   plan_iso_name(b->iso.performance));
     if (p->n_close > 0) {
-        vd_add(out, size, ". Close:");
+        str_append(out, size, ". Close:");
         for (size_t i = 0; i < p->n_close; i++) {
             const struct plan_mode_result *c = &p->modes[p->close[i]];
 
-            vd_add(out, size, "%s %s", i > 0 ? "," : "", plan_mode_name(c->mode));
+            str_append(out, size, "%s %s", i > 0 ? "," : "", plan_mode_name(c->mode));
             if (!isnan(c->worst_ratio))
-                vd_add(out, size, " (worst p99 at %s%% of its SLO)",
-                       vd_g(&a, 100 * c->worst_ratio));
+                str_append(out, size, " (worst p99 at %s%% of its SLO)",
+                           vd_g(&a, 100 * c->worst_ratio));
         }
-        vd_add(out, size,
-               ": their latency margins differ by less than the model's accuracy goal "
-               "(25%% at p99), so the model cannot tell them apart");
+        str_append(out, size,
+                   ": their latency margins differ by less than the model's accuracy goal "
+                   "(25%% at p99), so the model cannot tell them apart");
     }
 }
 
@@ -435,11 +425,11 @@ static void vd_no_mode(const struct pl_ctx *x)
     out[0] = '\0';
     for (size_t k = 0; k < x->nr; k++)
         if (x->reps[k].mem_gib > p->gpus[0].mem_gib + PL_EPS) {
-            vd_add(out, size,
-                   "no mode can hold '%s': it needs %s GiB with its context, more than one %s "
-                   "has (%s GiB); it needs a GPU with more memory or to be split across GPUs",
-                   pl_wl(x, k)->name, vd_g(&a, x->reps[k].mem_gib), p->gpus[0].g->model,
-                   vd_g(&b, p->gpus[0].mem_gib));
+            str_append(out, size,
+                       "no mode can hold '%s': it needs %s GiB with its context, more than one %s "
+                       "has (%s GiB); it needs a GPU with more memory or to be split across GPUs",
+                       pl_wl(x, k)->name, vd_g(&a, x->reps[k].mem_gib), p->gpus[0].g->model,
+                       vd_g(&b, p->gpus[0].mem_gib));
             return;
         }
     for (int m = 0; m < PM_COUNT; m++) {
@@ -449,12 +439,13 @@ static void vd_no_mode(const struct pl_ctx *x)
             (fewest == NULL || r->gpus_needed < fewest->gpus_needed))
             fewest = r;
     }
-    vd_add(out, size, "no mode fits the workloads on the %zu GPU%s given", p->gpus_available,
-           p->gpus_available == 1 ? "" : "s");
+    str_append(out, size, "no mode fits the workloads on the %zu GPU%s given", p->gpus_available,
+               p->gpus_available == 1 ? "" : "s");
     if (fewest != NULL)
-        vd_add(out, size, "; the fewest GPUs that meet every target and isolation need: %zu (%s)",
-               fewest->gpus_needed, plan_mode_title(fewest->mode));
-    vd_add(out, size, "; each mode's line says what breaks");
+        str_append(out, size,
+                   "; the fewest GPUs that meet every target and isolation need: %zu (%s)",
+                   fewest->gpus_needed, plan_mode_title(fewest->mode));
+    str_append(out, size, "; each mode's line says what breaks");
 }
 
 void pl_sentences(struct pl_ctx *x)
