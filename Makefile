@@ -1,4 +1,4 @@
-# gpushare: one non-recursive GNU Makefile (see ../shared/STYLE.md 3.10).
+# gpushare: one non-recursive GNU Makefile.
 #
 #   make            build build/gpushare (needs nvcc; no GPU or driver needed)
 #   make test       install missing build/test dependencies, then run every test that needs no GPU
@@ -37,12 +37,12 @@ BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timel
               harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c \
               mpsbench.c mps_threads.c mps_clients.c mix.c))
 PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
-             src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/info_json.c src/mig/*.c src/plan/*.c src/emit/*.c \
+             src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/pcie.c src/gpu/mps_spec.c src/mig/*.c src/plan/*.c src/emit/*.c \
              src/fleet/*.c) \
              $(BENCH_PURE)
 # Host code that includes CUDA runtime headers.
 CUDA_C_SRCS := src/gpu/cu.c src/gpu/cublas.c src/gpu/info.c \
-               $(filter-out $(BENCH_PURE),$(wildcard src/bench/*.c))
+               $(filter-out $(BENCH_PURE) src/bench/nocuda.c,$(wildcard src/bench/*.c))
 CLI_SRCS  := src/main.c $(wildcard src/cli/*.c)
 CU_SRCS   := $(wildcard src/gpu/*.cu)
 
@@ -52,7 +52,7 @@ CUDA_INC  := -isystem $(CUDA_HOME)/include
 LDCUDA    := -L$(CUDA_HOME)/lib64 -lcudart_static -lstdc++
 CU_OBJS   := $(patsubst src/%.cu,$(BUILD)/cu/%.o,$(CU_SRCS))
 else
-HOST_SRCS := $(PURE_SRCS) src/gpu/nocuda.c $(CLI_SRCS)
+HOST_SRCS := $(PURE_SRCS) src/gpu/nocuda.c src/bench/nocuda.c $(CLI_SRCS)
 CUDA_INC  :=
 LDCUDA    :=
 CU_OBJS   :=
@@ -73,7 +73,7 @@ NVCCFLAGS := -O3 -lineinfo -std=c++17 $(foreach a,$(CUDA_ARCHS),-gencode=arch=co
              -gencode=arch=compute_$(lastword $(CUDA_ARCHS)),code=compute_$(lastword $(CUDA_ARCHS)) \
              -Xcompiler -Wall,-Wextra,-Werror -Werror all-warnings
 
-.PHONY: all test run gpu-test fuzz deps clean check-banned format format-check FORCE
+.PHONY: all test run gpu-test fuzz deps clean check-banned check-layers format format-check FORCE
 all: $(BUILD)/gpushare
 
 $(BUILD)/gpushare: $(OBJS) $(CU_OBJS)
@@ -128,7 +128,7 @@ $(BUILD)/test/%: tests/%.c $(PURE_ASAN) | $(GEN)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -O1 $(SAN) -o $@ $< $(PURE_ASAN) -lcmocka $(DEP_LIBS) -ldl -lm
 
 # A stand-in libnvidia-ml.so.1 for the NVML tests: gpushare loads it through $GPUSHARE_NVML_LIB.
-$(BUILD)/test/libfakenvml.so: tests/fake_nvml.c
+$(BUILD)/test/libfakenvml.so: tests/fake_nvml.c src/gpu/nvml_api.h
 	@mkdir -p $(dir $@)
 	$(call say,SO,$@)
 	$(Q)$(CC) -std=c11 -O1 -g -Wall -Wextra -Werror -fPIC -shared -Isrc -o $@ $<
@@ -151,6 +151,21 @@ $(BUILD)/obj/plan/evidence_docs.o $(BUILD)/asan/plan/evidence_docs.o: $(EVIDENCE
 PLAN_EXAMPLES := $(shell sed -n 's/^\#define EX_[A-Z0-9_]* "\(.*\)"/\1/p' src/plan/examples.c)
 $(BUILD)/obj/plan/examples.o $(BUILD)/asan/plan/examples.o: $(PLAN_EXAMPLES)
 
+# The templates of the MPS service files (src/emit/mps.c), each a C string of its bytes in one
+# generated header: the dependency files record it, and these lines make it before emit/mps.o
+# and the fuzzers (which compile src/ directly) and remake them when a template changes.
+MPS_TEMPLATES := $(sort $(wildcard src/emit/templates/*.in))
+$(BUILD)/gen/mps_templates.h: $(MPS_TEMPLATES)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)
+	$(Q)for f in $(MPS_TEMPLATES); do \
+	  n=$$(basename "$$f" .in | tr -c 'A-Za-z0-9\n' '_'); \
+	  printf '/* %s */\nstatic const char tmpl_%s[] = ""\n' "$$f" "$$n"; \
+	  od -An -v -tx1 "$$f" | sed 's/ \([0-9a-f][0-9a-f]\)/\\x\1/g; s/^/    "/; s/$$/"/'; \
+	  printf '    ;\n'; \
+	done > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/emit/mps.o $(BUILD)/asan/emit/mps.o $(FUZZERS): $(BUILD)/gen/mps_templates.h
+
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(PURE_SRCS) $(EVIDENCE_DOCS) $(PLAN_EXAMPLES) | $(BUILD)/gen/version.h
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)
@@ -161,10 +176,11 @@ deps:
 	@tools/setup.sh
 
 test: deps
-	@$(MAKE) --no-print-directory check-banned $(BUILD)/gpushare $(BUILD)/asan/gpushare $(TESTS) \
+	@$(MAKE) --no-print-directory check-banned check-layers $(BUILD)/gpushare $(BUILD)/asan/gpushare $(TESTS) \
 	    $(FUZZERS)
 	@$(MAKE) --no-print-directory format-check
-	@shellcheck tools/*.sh .ci/run && echo "ok   shellcheck: tools/*.sh .ci/run"
+	@shellcheck tools/*.sh .ci/run src/emit/templates/*.sh.in && \
+	    echo "ok   shellcheck: tools/*.sh .ci/run src/emit/templates/*.sh.in"
 	@tools/run-tests.sh $(TESTS)
 	@tools/validate-json.sh
 	@tools/validate-k8s.sh
@@ -181,6 +197,12 @@ run:
 gpu-test:
 	@$(MAKE) --no-print-directory CUDA_ARCHS=90 $(BUILD)/gpushare
 	@tools/gpu-test.sh
+
+# Includes point down the layers only; the known-bad tree proves the check can fail.
+check-layers:
+	@tools/check-layers.sh
+	@if tools/check-layers.sh tests/fixtures/layers-bad 2>/dev/null; then \
+	  echo "check-layers: passed tests/fixtures/layers-bad, which includes up" >&2; exit 1; fi
 
 check-banned:
 	@tools/banned.sh src tests && echo "ok   banned functions: none in src/ tests/"

@@ -2,6 +2,7 @@
  * gpushare: measure GPU sharing modes, decide, deploy, show. This file maps
  * argv to the command table and nothing else (git's run_builtin, simplified).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,7 +41,9 @@ static void print_usage(FILE *f)
         if (!commands[i].hidden)
             fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nEvery command takes --help. Exit status: 0 ok, 1 failure, 2 usage error,\n"
-               "69 no NVIDIA GPU or driver.\n");
+               "3 the answer is no (mig check: invalid layout; mps status: no daemon), 69 no\n"
+               "NVIDIA GPU or driver, 130 interrupted (SIGINT or SIGTERM; what was measured is\n"
+               "kept).\n");
 }
 
 static const struct cmd *lookup(const char *name)
@@ -56,12 +59,17 @@ static int cmd_help(int argc, char **argv)
     const struct cmd *c;
     char *help_argv[] = {NULL, (char *)"--help", NULL};
 
-    if (argc < 2) {
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
         print_usage(stdout);
         return EXIT_OK;
     }
+    if (argc > 2) {
+        fprintf(stderr, "gpushare: error: help takes one command, got '%s' too\n", argv[2]);
+        return EXIT_USAGE;
+    }
     c = lookup(argv[1]);
-    if (c == NULL || c->fn == cmd_help) {
+    if (c == NULL) {
         fprintf(stderr, "gpushare: error: no command '%s'\n", argv[1]);
         print_usage(stderr);
         return EXIT_USAGE;
@@ -78,6 +86,18 @@ static int cmd_version(int argc, char **argv)
     printf("gpushare %s (commit %s%s)\n", GPUSHARE_VERSION, GPUSHARE_GIT_COMMIT,
            GPUSHARE_GIT_DIRTY ? ", modified" : "");
     return EXIT_OK;
+}
+
+/* Output that did not reach stdout (a full disk, a closed pipe) is a failure, whatever the
+ * command thought (git's run_builtin does the same). A command that failed has said why. */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    if ((fflush(stdout) == 0 && !ferror(stdout)) || rc != EXIT_OK)
+        return rc;
+    fprintf(stderr, "gpushare: error: cannot write to standard output: %s\n",
+            errno != 0 ? strerror(errno) : "write error");
+    return rc == EXIT_OK ? EXIT_FAIL : rc;
 }
 
 int main(int argc, char **argv)
@@ -97,9 +117,9 @@ int main(int argc, char **argv)
         switch (opt) {
         case 'h':
             print_usage(stdout);
-            return EXIT_OK;
+            return finish_stdout(EXIT_OK);
         case 'V':
-            return cmd_version(0, NULL);
+            return finish_stdout(cmd_version(0, NULL));
         case 'q':
             progress_set_quiet(true);
             break;
@@ -123,5 +143,5 @@ int main(int argc, char **argv)
     argc -= optind;
     cli_keep_argv(argc, argv);
     cli_reset_getopt();
-    return c->fn(argc, argv);
+    return finish_stdout(c->fn(argc, argv));
 }

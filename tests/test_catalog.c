@@ -1,8 +1,9 @@
 /*
  * Consistency tests for mig/catalog: every row against the grammar (mig/profile.h) and the
- * accounting rules of k8s-mig-facts.md section 3.1, the sums section 3.2 quotes, the lookups,
- * and the H100-80GB entry against what NVML reported on the device
- * (results/2026-11-24-h100-info.json, gpushare info). Run from the repository root.
+ * accounting rules of the MIG User Guide (memory and compute slices), the sums its tables
+ * give, the lookups, which figures are known, and the H100-80GB entry against what NVML
+ * reported on the device (results/2026-11-24-h100-info.json, gpushare info). Run from the
+ * repository root.
  */
 #include "mig/catalog.h"
 
@@ -359,6 +360,34 @@ static void test_verified(void **state)
     assert_false(mig_gpu_verified(mig_gpu_find("GB200-186GB"))); // likewise
 }
 
+/* Unknown is asked, not compared with 0; a verified row knows every figure. */
+static void test_known(void **state)
+{
+    size_t n;
+    const struct mig_gpu *cat = mig_catalog(&n);
+    const struct mig_gpu *b200 = mig_gpu_find("B200-180GB");
+
+    (void)state;
+    assert_false(mig_gpu_sms_known(b200));
+    assert_true(mig_gpu_sms_known(mig_gpu_find("H100-PCIE-80GB")));
+    assert_false(mig_sms_known(mig_profile_find(b200, "3g.90gb", NULL)));
+    assert_false(mig_mem_known(mig_profile_find(b200, "3g.90gb", NULL)));
+    assert_true(mig_sms_known(mig_profile_find(b200, "2g.45gb", NULL)));
+    assert_true(mig_mem_known(mig_profile_find(b200, "2g.45gb", NULL)));
+    assert_true(mig_gpu_figures_known(mig_gpu_find("H100-80GB")));
+    assert_true(mig_gpu_figures_known(mig_gpu_find("H200-141GB"))); // unverified, but complete
+    assert_false(mig_gpu_figures_known(b200));
+    assert_false(mig_gpu_figures_known(mig_gpu_find("H100-PCIE-80GB"))); // no per-profile SMs
+    assert_false(mig_gpu_figures_known(mig_gpu_find("GH200-96GB")));     // 1g GiB unknown
+    for (size_t i = 0; i < n; i++)
+        for (unsigned j = 0; j < cat[i].n_profiles; j++) {
+            const struct mig_profile_spec *p = &cat[i].profiles[j];
+
+            if (p->verified && (!mig_sms_known(p) || !mig_mem_known(p) || p->id == MIG_ID_UNKNOWN))
+                fail_msg("%s %s: verified with a figure unknown", cat[i].model, p->name);
+        }
+}
+
 /* The H100-80GB entry holds exactly the GPU-instance profiles NVML listed on the device. */
 static void test_h100_matches_device(void **state)
 {
@@ -430,15 +459,11 @@ static void test_h100_matches_device(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_names_parse),
-        cmocka_unit_test(test_placements),
-        cmocka_unit_test(test_rows),
-        cmocka_unit_test(test_sums),
-        cmocka_unit_test(test_find),
-        cmocka_unit_test(test_nvml_names_and_filters),
-        cmocka_unit_test(test_profile_find),
-        cmocka_unit_test(test_verified),
-        cmocka_unit_test(test_h100_matches_device),
+        cmocka_unit_test(test_names_parse),  cmocka_unit_test(test_placements),
+        cmocka_unit_test(test_rows),         cmocka_unit_test(test_sums),
+        cmocka_unit_test(test_find),         cmocka_unit_test(test_nvml_names_and_filters),
+        cmocka_unit_test(test_profile_find), cmocka_unit_test(test_verified),
+        cmocka_unit_test(test_known),        cmocka_unit_test(test_h100_matches_device),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

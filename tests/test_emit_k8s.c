@@ -165,7 +165,7 @@ static void test_golden(void **state)
         snprintf(out, sizeof(out), "%s/%s", scratch, cases[i].name);
         emit(&r, cases[i].args, out);
         expect_status(&r, 0, cases[i].name);
-        expect_in(r.out, "wrote into", cases[i].name);
+        expect_in(r.out, "files into", cases[i].name);
         compare_case(&cases[i], out, update != NULL && strcmp(update, "1") == 0);
         snprintf(script, sizeof(script), "%s/label-nodes.sh", out);
         if (exists(script)) {

@@ -602,7 +602,7 @@ static void test_good_values(void **state)
     } pcts[] = {{"1", 100, "1"},        {"25", 2500, "25"},      {"025", 2500, "25"},
                 {"12.5", 1250, "12.5"}, {"12.50", 1250, "12.5"}, {"33.33", 3333, "33.33"},
                 {"100", 10000, "100"},  {"100.0", 10000, "100"}, {"1.05", 105, "1.05"}};
-    struct emit_mps_mem m[EMIT_MPS_MAX_MEM];
+    struct mps_mem_limit m[EMIT_MPS_MAX_MEM];
     struct error err = {0};
     size_t n = 99;
     char text[16], spec[1024] = "";
@@ -611,19 +611,18 @@ static void test_good_values(void **state)
     for (size_t i = 0; i < COUNT(pcts); i++) {
         unsigned centi = 0;
 
-        if (emit_mps_parse_pct(&err, "--thread-pct", pcts[i].in, &centi) < 0)
+        if (mps_pct_parse(&err, "--thread-pct", pcts[i].in, &centi) < 0)
             fail_msg("case %zu: '%s' refused: %s", i, pcts[i].in, err.msg);
-        emit_mps_pct_text(centi, text, sizeof(text));
+        mps_pct_text(centi, text, sizeof(text));
         assert_int_equal(centi, pcts[i].centi);
         assert_string_equal(text, pcts[i].text);
     }
-    assert_int_equal(emit_mps_parse_mem_limit(&err, "--mem-limit",
-                                              "0=10240M,999=1G," UUID "=9999999M", m,
-                                              EMIT_MPS_MAX_MEM, &n),
+    assert_int_equal(mps_mem_parse(&err, "--mem-limit", "0=10240M,63=1G," UUID "=9999999M", m,
+                                   EMIT_MPS_MAX_MEM, &n),
                      0);
     assert_int_equal(n, 3);
     assert_string_equal(m[0].dev, "0");
-    assert_string_equal(m[0].limit, "10240M");
+    assert_string_equal(m[0].value, "10240M");
     assert_true(m[0].mib == 10240 && m[1].mib == 1024 && m[2].mib == 9999999);
     assert_string_equal(m[2].dev, UUID);
     /* EMIT_MPS_MAX_MEM UUID entries fit; one more does not. */
@@ -636,16 +635,14 @@ static void test_good_values(void **state)
             struct emit_mps_opts o = fixed_opts();
             char *env;
 
-            assert_int_equal(
-                emit_mps_parse_mem_limit(&err, "--mem-limit", spec, m, EMIT_MPS_MAX_MEM, &n), 0);
+            assert_int_equal(mps_mem_parse(&err, "--mem-limit", spec, m, EMIT_MPS_MAX_MEM, &n), 0);
             o.mem_limit = spec;
             env = render_of(&o, EMIT_MPS_ENV);
             expect_in(env, spec, "16 entries");
             free(env);
         }
     }
-    assert_int_equal(emit_mps_parse_mem_limit(&err, "--mem-limit", spec, m, EMIT_MPS_MAX_MEM, &n),
-                     -1);
+    assert_int_equal(mps_mem_parse(&err, "--mem-limit", spec, m, EMIT_MPS_MAX_MEM, &n), -1);
     assert_int_equal(n, 0);
     expect_in(err.msg, "at most 16", "17 entries");
     assert_int_equal(emit_mps_check_path(&err, "--pipe-dir", "/tmp/nvidia-mps"), 0);
@@ -1217,7 +1214,7 @@ static void test_cli_help(void **state)
         {{"emit", "--help", NULL}, 0, "  mps ", NULL},
         {{"help", "emit", NULL}, 0, "targets:", NULL},
         {{"emit", NULL}, 2, NULL, "which target?"},
-        {{"emit", "helm", NULL}, 2, NULL, "unknown target 'helm': expected mps, k8s"},
+        {{"emit", "helm", NULL}, 2, NULL, "unknown target 'helm': expected mps or k8s"},
         {{"emit", "mps", NULL}, 2, NULL, "no --out DIR"},
         {{"emit", "mps", "--bogus", NULL}, 2, NULL, "unknown option '--bogus'"},
         {{"emit", "mps", "--out", NULL}, 2, NULL, "needs a value"},

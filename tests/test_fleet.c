@@ -1,10 +1,13 @@
 /*
  * Unit tests for fleet/merge and `gpushare fleet merge`, and for `gpushare mig plan --fleet`:
  * the merge of several per-node documents with one GPU 20% slower (exactly that one flagged),
- * the direction of "worse" for both kinds of metric, too few peers, refused inputs (bad JSON, a
- * schema violation, a missing file, a document without a GPU, one GPU twice) with the output
- * left as it was, fleet_check's refusals of tampered documents, and the real binary
- * (GPUSHARE_BIN, default build/asan/gpushare) merging, refusing and planning from a fleet.
+ * the direction of "worse" for both kinds of metric, too few peers, documents of several
+ * benchmarks of one GPU merged into one node (and the real duplicate, one test twice, refused),
+ * refused inputs (bad JSON, a schema violation, a missing file, a document without a GPU, one
+ * test of one GPU twice) with the output left as it was, fleet_check's refusals of tampered
+ * documents, and the real binary (GPUSHARE_BIN, default build/asan/gpushare) merging, refusing
+ * (a directory or an existing file as -o), its dispatch and help, its counts and its table,
+ * and planning from a fleet.
  *
  * Scratch files go to a mkdtemp directory under /tmp, removed after each test.
  */
@@ -21,6 +24,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <dirent.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -331,7 +336,9 @@ static void test_merge_refusals(void **state)
         {FX "fleet-bad-schema.json", "'" FX "fleet-bad-schema.json': tests[0]"},
         {FX "fleet-missing.json", "cannot open '" FX "fleet-missing.json'"},
         {FX "fleet-bad-duplicate.json",
-         "'" FX "fleet-bad-duplicate.json': the same GPU as '" FX "fleet-a100-node1.json'"},
+         "'" FX "fleet-bad-duplicate.json': test 'streams.gemm.bf16.n1024' is also in '" FX
+         "fleet-a100-node1.json' (host 'node-1', GPU-a1000000-0000-0000-0000-000000000001): "
+         "one figure per test and GPU"},
         {FX "results-good-minimal.json",
          "'" FX "results-good-minimal.json': no GPU in the document"},
     };
@@ -359,6 +366,100 @@ static void test_merge_refusals(void **state)
     }
 }
 
+/* Two benchmarks of one GPU (node-5's streams run and its MPS run): one node with both
+ * documents, the earlier run first whatever the argument order, every figure compared. */
+static void test_merge_one_gpu_several_documents(void **state)
+{
+    const char *const files[] = {FX "fleet-h100-node5-mps.json", FX "fleet-h100-node5.json",
+                                 FX "fleet-h100-node6.json"};
+    const char *const rev[] = {files[2], files[1], files[0]};
+    json_t *docs[3], *d2[3], *f, *f2, *nodes, *nd, *more, *cmps;
+    struct fleet_input in[3], i2[3];
+    const char *file = NULL;
+
+    (void)state;
+    load_all(files, 3, docs, in);
+    load_all(rev, 3, d2, i2);
+    f = merge_ok(in, 3, 0.10);
+    f2 = merge_ok(i2, 3, 0.10);
+    assert_true(json_equal(f, f2));
+    nodes = json_object_get(f, "nodes");
+    assert_int_equal(json_array_size(nodes), 2);
+    nd = json_array_get(nodes, 0);
+    assert_string_equal(jstr(nd, "id"), "node-5");
+    assert_string_equal(jstr(nd, "file"), files[1]);
+    assert_string_equal(jstr(nd, "command"), "bench streams");
+    more = json_object_get(nd, "more_sources");
+    assert_int_equal(json_array_size(more), 1);
+    assert_string_equal(jstr(json_array_get(more, 0), "file"), files[0]);
+    assert_string_equal(jstr(json_array_get(more, 0), "command"), "bench mps");
+    assert_string_equal(jstr(json_array_get(more, 0), "run_utc"), "2026-11-24T03:10:00Z");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(more, 0), "tests_count")),
+                     2);
+    // Each document whole, and the reader's way to every one of them.
+    assert_true(json_equal(fleet_node_document(nd, 0, &file), docs[1]));
+    assert_string_equal(file, files[1]);
+    assert_true(json_equal(fleet_node_document(nd, 1, &file), docs[0]));
+    assert_string_equal(file, files[0]);
+    assert_null(fleet_node_document(nd, 2, NULL));
+    // A node of one document is as before: no "more_sources".
+    assert_null(json_object_get(json_array_get(nodes, 1), "more_sources"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(json_object_get(f, "models"), H100), "gpus")),
+                     2);
+    // The MPS figures have one GPU, the streams figures two.
+    cmps = json_object_get(f, "comparisons");
+    assert_int_equal(json_array_size(cmps), 4);
+    assert_string_equal(jstr(json_array_get(cmps, 0), "test_id"), "mps.gemm.bf16.n1024.p2");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cmps, 0), "gpus")), 1);
+    assert_string_equal(jstr(json_array_get(cmps, 2), "test_id"), "streams.gemm.bf16.n1024");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(cmps, 2), "gpus")), 2);
+    json_decref(f);
+    json_decref(f2);
+    release(docs, 3);
+    release(d2, 3);
+}
+
+/* Documents of one GPU that cannot make one node: the same test twice (the one real
+ * duplicate), the GPU on another host, or another driver. Each names both files. */
+static void test_merge_one_gpu_refusals(void **state)
+{
+    static const double v[] = {1.0};
+    static const struct {
+        const char *host, *test_id, *driver; /* driver NULL: as the first document's */
+        const char *want;
+    } cases[] = {
+        {"h", "t.a", NULL,
+         "'b.json': test 't.a' is also in 'a.json' (host 'h', GPU-s): one figure per test and "
+         "GPU"},
+        {"h2", "t.b", NULL, "'b.json': GPU GPU-s is on host 'h2' but on 'h' in 'a.json'"},
+        {"h", "t.c", "999.1",
+         "'b.json': GPU GPU-s (host 'h') has another info.driver_version than in 'a.json'"},
+    };
+    struct fleet_opts o = fixed_opts(0.10);
+
+    (void)state;
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        json_t *a = make_doc("h", A100, "GPU-s", "t.a", "higher", v, 1), *b, *f;
+        struct fleet_input in[2];
+        struct error err = {0};
+
+        b = make_doc(cases[i].host, A100, "GPU-s", cases[i].test_id, "higher", v, 1);
+        if (cases[i].driver != NULL)
+            json_object_set_new(json_object_get(b, "info"), "driver_version",
+                                json_string(cases[i].driver));
+        in[0] = (struct fleet_input){"a.json", a};
+        in[1] = (struct fleet_input){"b.json", b};
+        f = fleet_merge(&err, &o, in, 2);
+        if (f != NULL)
+            fail_msg("case %zu: merged", i);
+        assert_int_equal(err.code, ERR_INVALID);
+        expect_in(err.msg, cases[i].want, cases[i].want);
+        json_decref(a);
+        json_decref(b);
+    }
+}
+
 /* ---- checking fleet documents ---- */
 
 static void set_path(json_t *f, const char *what)
@@ -372,6 +473,10 @@ static void set_path(json_t *f, const char *what)
         json_object_set_new(f, "extra", json_true());
     else if (strcmp(what, "created") == 0)
         json_object_set_new(f, "created", json_string("yesterday"));
+    else if (strcmp(what, "created_feb30") == 0)
+        json_object_set_new(f, "created", json_string("2026-02-30T00:00:00Z"));
+    else if (strcmp(what, "created_hour24") == 0)
+        json_object_set_new(f, "created", json_string("2026-11-24T24:00:00Z"));
     else if (strcmp(what, "tolerance") == 0)
         json_object_set_new(f, "tolerance", json_real(-1.0));
     else if (strcmp(what, "gpus") == 0)
@@ -410,7 +515,9 @@ static void test_check_refusals(void **state)
     } cases[] = {
         {"schema", "\"schema\" is \"gpushare.fleet/2\" but this gpushare reads"},
         {"extra", "unknown key \"extra\""},
-        {"created", "\"created\" is not RFC 3339"},
+        {"created", "\"created\" is \"yesterday\", not an RFC 3339 UTC time"},
+        {"created_feb30", "\"created\" is \"2026-02-30T00:00:00Z\", not an RFC 3339 UTC time"},
+        {"created_hour24", "\"created\" is \"2026-11-24T24:00:00Z\", not an RFC 3339"},
         {"tolerance", "\"tolerance\" must be above 0"},
         {"gpus", "\"gpus\" must be the number of its nodes"},
         {"uuid", "nodes[0]: the GPU's identity differs"},
@@ -443,6 +550,62 @@ static void test_check_refusals(void **state)
     }
     json_decref(f);
     release(docs, 4);
+}
+
+/* A node of several documents, tampered with: each refusal names the entry. */
+static void test_check_more_sources(void **state)
+{
+    static const struct {
+        const char *key;   /* member of more_sources[0] to set; NULL: more_sources itself */
+        const char *value; /* JSON; NULL deletes; "SELF": a copy of the node's own record */
+        const char *want;
+    } cases[] = {
+        {NULL, "[]", "nodes[0]: \"more_sources\" is empty"},
+        {NULL, "{}", "nodes[0]: \"more_sources\" must be an array, not an object"},
+        {"tests_count", "7", "nodes[0]: more_sources[0]: \"tests_count\" differs"},
+        {"extra", "1", "nodes[0]: more_sources[0]: unknown key \"extra\""},
+        {"file", NULL, "nodes[0]: more_sources[0]: missing \"file\""},
+        {"command", "\"bench x\"", "nodes[0]: more_sources[0]: the run's identity differs"},
+        {"tool", "{\"version\": \"0.1.0\"}", "more_sources[0]: missing \"tool.git_commit\""},
+        {"document", "{}", "more_sources[0]: 'document': missing \"schema\""},
+        {"SELF", NULL,
+         "nodes[0]: more_sources[0]: test 'streams.gemm.bf16.n1024' is also in the node's "
+         "\"document\""},
+    };
+    const char *const files[] = {FX "fleet-h100-node5.json", FX "fleet-h100-node5-mps.json",
+                                 FX "fleet-h100-node6.json"};
+    json_t *docs[3], *f;
+    struct fleet_input in[3];
+
+    (void)state;
+    load_all(files, 3, docs, in);
+    f = merge_ok(in, 3, 0.10);
+    for (size_t i = 0; i < COUNT(cases); i++) {
+        json_t *g = json_deep_copy(f), *nd = json_array_get(json_object_get(g, "nodes"), 0);
+        json_t *src = json_array_get(json_object_get(nd, "more_sources"), 0);
+        struct error err = {0};
+
+        if (cases[i].key == NULL)
+            json_object_set_new(nd, "more_sources", json_loads(cases[i].value, 0, NULL));
+        else if (strcmp(cases[i].key, "SELF") == 0) {
+            json_object_set(src, "document", json_object_get(nd, "document"));
+            json_object_set(src, "run_utc", json_object_get(nd, "run_utc"));
+            json_object_set(src, "command", json_object_get(nd, "command"));
+            json_object_set(src, "file", json_object_get(nd, "file"));
+        } else if (cases[i].value == NULL)
+            json_object_del(src, cases[i].key);
+        else
+            json_object_set_new(src, cases[i].key,
+                                json_loads(cases[i].value, JSON_DECODE_ANY, NULL));
+        if (fleet_check(&err, g, "f.json") == 0)
+            fail_msg("case %zu (%s): accepted", i, cases[i].want);
+        assert_int_equal(err.code, ERR_INVALID);
+        expect_in(err.msg, "'f.json': nodes[0]: ", cases[i].want);
+        expect_in(err.msg, cases[i].want, cases[i].want);
+        json_decref(g);
+    }
+    json_decref(f);
+    release(docs, 3);
 }
 
 /* Written with results_write and read back with fleet_load: the same document. */
@@ -494,18 +657,18 @@ static void test_cli_merge(void **state)
     expect_in(r.out, "flags (1;", "table");
     expect_in(r.out, "node-3  GPU-a1000000-0000-0000-0000-000000000003  streams.gemm.bf16.n1024",
               "table");
-    expect_in(r.err, "fleet: wrote", "progress");
+    expect_in(r.err, "': 6 nodes from 6 documents, 2 models, 1 flag\n", "progress");
     f = fleet_load(&err, out);
     if (f == NULL)
         fail_msg("fleet_load: %s", err.msg);
     assert_int_equal(json_array_size(json_object_get(f, "flags")), 1);
     json_decref(f);
 
-    // --json: the document on stdout, the same as the file but for nothing.
+    // --json: the document on stdout, the same as the file but for nothing; --force replaces.
     proc_gpushare(&r,
                   (const char *const[]){"-q", "fleet", "merge", "--json", "--tolerance", "25%",
-                                        "-o", out, a100_files[0], a100_files[1], a100_files[2],
-                                        NULL},
+                                        "--force", "-o", out, a100_files[0], a100_files[1],
+                                        a100_files[2], NULL},
                   NULL);
     expect_status(&r, 0, "fleet merge --json");
     assert_string_equal(r.err, "");
@@ -527,7 +690,9 @@ static void test_cli_merge_writes_nothing(void **state)
         {FX "fleet-bad-syntax.json", "gpushare: error: '" FX "fleet-bad-syntax.json' line 15"},
         {FX "fleet-bad-schema.json", "gpushare: error: '" FX "fleet-bad-schema.json': tests[0]"},
         {FX "fleet-missing.json", "cannot open '" FX "fleet-missing.json'"},
-        {FX "fleet-bad-duplicate.json", "'" FX "fleet-bad-duplicate.json': the same GPU as"},
+        {FX "fleet-bad-duplicate.json",
+         "'" FX "fleet-bad-duplicate.json': test 'streams.gemm.bf16.n1024' is also in '" FX
+         "fleet-a100-node1.json'"},
         {FX "results-good-minimal.json", "'" FX "results-good-minimal.json': no GPU"},
     };
     struct sandbox *s = *state;
@@ -539,7 +704,7 @@ static void test_cli_merge_writes_nothing(void **state)
     for (size_t i = 0; i < COUNT(cases); i++) {
         write_text(out, OLD_TEXT);
         proc_gpushare(&r,
-                      (const char *const[]){"fleet", "merge", "-o", out, a100_files[0],
+                      (const char *const[]){"fleet", "merge", "--force", "-o", out, a100_files[0],
                                             cases[i].file, a100_files[1], NULL},
                       NULL);
         expect_status(&r, 1, cases[i].file);
@@ -607,6 +772,206 @@ static void test_cli_usage(void **state)
     }
 }
 
+/* The repro of issue 12: a GPU's MPS run and its contention run are one node, not a clash;
+ * its streams run and a repeat of it measure the same tests and are refused. */
+static void test_cli_merge_one_gpu(void **state)
+{
+    static const char mps[] = "results/2026-11-24-h100-mps.json";
+    static const char contention[] = "results/2026-11-24-h100-mps-contention.json";
+    struct sandbox *s = *state;
+    struct error err = {0};
+    char out[128], *before, *after;
+    size_t len;
+    struct proc r;
+    json_t *f, *nd;
+
+    snprintf(out, sizeof(out), "%s/f.json", s->dir);
+    proc_gpushare(&r, (const char *const[]){"fleet", "merge", "-o", out, mps, contention, NULL},
+                  NULL);
+    expect_status(&r, 0, "one GPU, two documents");
+    expect_in(r.err, "': 1 node from 2 documents, 1 model, 0 flags\n", "progress");
+    expect_in(r.out, "nodes (1):", "table");
+    // The earlier run first; the tests column counts both documents' tests (22 + 27).
+    expect_in(r.out, "   49  results/2026-11-24-h100-mps-contention.json\n", "table");
+    expect_in(r.out, "and 'results/2026-11-24-h100-mps.json': 27 tests of bench mps", "table");
+    f = fleet_load(&err, out);
+    if (f == NULL)
+        fail_msg("fleet_load: %s", err.msg);
+    nd = json_array_get(json_object_get(f, "nodes"), 0);
+    assert_string_equal(jstr(nd, "id"), "vm");
+    assert_string_equal(jstr(nd, "file"), contention);
+    assert_int_equal(json_array_size(json_object_get(nd, "more_sources")), 1);
+    json_decref(f);
+
+    before = slurp(out, &len);
+    assert_non_null(before);
+    proc_gpushare(&r,
+                  (const char *const[]){"fleet", "merge", "--force", "-o", out,
+                                        "results/2026-11-24-h100-streams.json",
+                                        "results/2026-11-24-h100-streams-repeat.json", NULL},
+                  NULL);
+    expect_status(&r, 1, "a real duplicate");
+    expect_in(r.err,
+              "gpushare: error: 'results/2026-11-24-h100-streams-repeat.json': test "
+              "'streams.kernels.calibration' is also in 'results/2026-11-24-h100-streams.json' "
+              "(host 'vm', GPU-e52a4d4a-0586-66cb-5526-7d47df5866b2): one figure per test and "
+              "GPU\n",
+              "a real duplicate");
+    after = slurp(out, &len);
+    assert_non_null(after);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+/* Names in dir other than . and .. */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* -o a directory: refused up front, naming it, with or without --force, nothing left behind.
+ * -o an existing file: refused without --force and left as it was; replaced with it. */
+static void test_cli_out_rules(void **state)
+{
+    struct sandbox *s = *state;
+    char dir[128], out[128], want[256];
+    struct error err = {0};
+    struct proc r;
+    json_t *f;
+
+    snprintf(dir, sizeof(dir), "%s/adir", s->dir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    snprintf(want, sizeof(want),
+             "gpushare: error: '%s' is a directory: expected a file to write\nusage: gpushare "
+             "fleet merge ",
+             dir);
+    for (int force = 0; force < 2; force++) {
+        proc_gpushare(&r,
+                      (const char *const[]){"fleet", "merge", force ? "--force" : "--json", "-o",
+                                            dir, a100_files[0], NULL},
+                      NULL);
+        expect_status(&r, 2, "-o a directory");
+        expect_in(r.err, want, "-o a directory");
+        expect_not_in(r.err, "rename", "-o a directory");
+        assert_string_equal(r.out, "");
+    }
+    assert_int_equal(entries(dir), 0);
+    assert_int_equal(entries(s->dir), 1);
+
+    snprintf(out, sizeof(out), "%s/fleet.json", s->dir);
+    write_text(out, OLD_TEXT);
+    proc_gpushare(&r, (const char *const[]){"fleet", "merge", "-o", out, a100_files[0], NULL},
+                  NULL);
+    expect_status(&r, 1, "-o existing");
+    snprintf(want, sizeof(want), "gpushare: error: '%s' exists: pass --force to replace it\n", out);
+    assert_string_equal(r.err, want);
+    assert_string_equal(r.out, "");
+    expect_file(out, OLD_TEXT);
+    proc_gpushare(&r, (const char *const[]){"fleet", "merge", "-f", "-o", out, a100_files[0], NULL},
+                  NULL);
+    expect_status(&r, 0, "-o existing --force");
+    f = fleet_load(&err, out);
+    if (f == NULL)
+        fail_msg("fleet_load: %s", err.msg);
+    json_decref(f);
+    assert_int_equal(entries(s->dir), 2);
+}
+
+/* One dispatch table: fleet's help lists it; merge's help is merge's own usage. */
+static void test_cli_help(void **state)
+{
+    static const char merge_usage[] =
+        "usage: gpushare fleet merge [--tolerance PCT] [--json] [--force] -o FILE FILES...\n";
+    static const char *const merge_help[][4] = {
+        {"fleet", "merge", "--help", NULL},
+        {"fleet", "merge", "-h", NULL},
+        {"help", "fleet", NULL, NULL},
+    };
+    struct proc r;
+
+    (void)state;
+    for (size_t i = 0; i < 2; i++) {
+        proc_gpushare(&r, merge_help[i], NULL);
+        expect_status(&r, 0, merge_help[i][2]);
+        if (strncmp(r.out, merge_usage, strlen(merge_usage)) != 0)
+            fail_msg("%s: stdout does not start with merge's usage:\n%s", merge_help[i][2], r.out);
+        expect_in(r.out, "  -f, --force         replace an existing FILE", "merge help");
+        expect_not_in(r.out, "SUBCOMMAND", "merge help");
+    }
+    proc_gpushare(&r, merge_help[2], NULL);
+    expect_status(&r, 0, "help fleet");
+    expect_in(r.out, "usage: gpushare fleet SUBCOMMAND [OPTIONS]", "help fleet");
+    expect_in(r.out,
+              "subcommands:\n  merge  merge per-node results documents into a fleet document",
+              "help fleet");
+}
+
+/* Offset of needle in the line of text that begins with start; -1 when there is none. */
+static long column_of(const char *text, const char *start, const char *needle)
+{
+    for (const char *line = text; *line != '\0';) {
+        const char *end = strchr(line, '\n'), *hit;
+
+        if (end == NULL)
+            end = line + strlen(line);
+        if (strncmp(line, start, strlen(start)) == 0) {
+            hit = strstr(line, needle);
+            return hit != NULL && hit < end ? (long)(hit - line) : -1;
+        }
+        line = *end == '\n' ? end + 1 : end;
+    }
+    return -1;
+}
+
+/* Counts agree in number; the node column is as wide as its widest id. */
+static void test_cli_counts_and_table(void **state)
+{
+    static const double v[] = {1.0};
+    static const char long_host[] = "a-node-with-a-rather-long-host-name.cluster.example";
+    struct sandbox *s = *state;
+    char out[128], a[128], b[128];
+    struct error err = {0};
+    struct proc r;
+    json_t *da, *db;
+    long head;
+
+    snprintf(out, sizeof(out), "%s/fleet.json", s->dir);
+    snprintf(a, sizeof(a), "%s/a.json", s->dir);
+    snprintf(b, sizeof(b), "%s/b.json", s->dir);
+    da = make_doc(long_host, A100, "GPU-w1", "t", "higher", v, 1);
+    db = make_doc("n1", A100, "GPU-w2", "t", "higher", v, 1);
+    assert_int_equal(results_write(&err, da, a), 0);
+    assert_int_equal(results_write(&err, db, b), 0);
+    json_decref(da);
+    json_decref(db);
+
+    proc_gpushare(&r, (const char *const[]){"fleet", "merge", "-o", out, b, NULL}, NULL);
+    expect_status(&r, 0, "one document");
+    expect_in(r.err, "fleet: reading 1 document\n", "singular");
+    expect_in(r.err, "': 1 node from 1 document, 1 model, 0 flags\n", "singular");
+    expect_in(r.out, "1 GPU   too few peers", "singular");
+
+    proc_gpushare(&r, (const char *const[]){"fleet", "merge", "--force", "-o", out, a, b, NULL},
+                  NULL);
+    expect_status(&r, 0, "two documents");
+    expect_in(r.err, "': 2 nodes from 2 documents, 1 model, 0 flags\n", "plural");
+    head = column_of(r.out, "  node ", "model");
+    assert_true(head > (long)strlen(long_host));
+    assert_int_equal(column_of(r.out, "  n1 ", A100), head);
+    assert_int_equal(column_of(r.out, "  a-node-with", A100), head);
+    // The UUID line under each node starts where the model does.
+    assert_int_equal(column_of(r.out, "   ", "GPU-w1"), head);
+}
+
 /* Writes a fleet of n made A100 documents (or of model) to path. */
 static void write_fleet(const char *path, size_t n, const char *model)
 {
@@ -648,15 +1013,19 @@ static void test_cli_plan_fleet(void **state)
     write_fleet(six, 6, A100);
     write_fleet(l4, 3, "NVIDIA L4");
 
-    // 40 models on A100-80GB: MIG alone needs 6 of them; 4 do not hold it, 6 do.
+    // 40 models on A100-80GB: MIG alone needs 6 of them, which 4 do not hold; MPS inside MIG
+    // slices fits on one, and that alternative is the answer (exit 0). 6 hold MIG alone.
     proc_gpushare(&r,
                   (const char *const[]){"mig", "plan", FX "demands-good-40-models.yaml", "--fleet",
                                         four, NULL},
                   NULL);
-    expect_status(&r, 1, "plan on four");
+    expect_status(&r, 0, "plan on four");
     expect_in(r.out, "4 x " A100 " (A100-80GB) on n0, n1, n2, n3", "plan on four");
-    expect_in(r.out, "fleet: the plan needs 6 x A100-80GB; the fleet has 4: it does not fit",
+    expect_in(r.out,
+              "MIG needs 6 x A100-80GB (one replica per instance); the fleet has 4: does "
+              "not fit",
               "plan on four");
+    expect_in(r.out, "MPS inside MIG slices fits on one A100-80GB", "plan on four");
     proc_gpushare(&r,
                   (const char *const[]){"mig", "plan", FX "demands-good-40-models.yaml", "--fleet",
                                         six, NULL},
@@ -727,11 +1096,18 @@ int main(void)
         cmocka_unit_test(test_merge_too_few_peers),
         cmocka_unit_test(test_merge_shared_host),
         cmocka_unit_test(test_merge_refusals),
+        cmocka_unit_test(test_merge_one_gpu_several_documents),
+        cmocka_unit_test(test_merge_one_gpu_refusals),
         cmocka_unit_test(test_check_refusals),
+        cmocka_unit_test(test_check_more_sources),
         cmocka_unit_test_setup_teardown(test_write_and_load, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_cli_merge, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_cli_merge_writes_nothing, tmp_setup, tmp_teardown),
         cmocka_unit_test(test_cli_usage),
+        cmocka_unit_test_setup_teardown(test_cli_merge_one_gpu, tmp_setup, tmp_teardown),
+        cmocka_unit_test_setup_teardown(test_cli_out_rules, tmp_setup, tmp_teardown),
+        cmocka_unit_test(test_cli_help),
+        cmocka_unit_test_setup_teardown(test_cli_counts_and_table, tmp_setup, tmp_teardown),
         cmocka_unit_test_setup_teardown(test_cli_plan_fleet, tmp_setup, tmp_teardown),
     };
 

@@ -348,7 +348,7 @@ static const struct {
     const char *why;        /* exact reason when invalid */
     unsigned sms, stranded; /* when valid; ANY_SMS: not checked */
 } check_cases[] = {
-    // Two 3g take memory slices 0-3 and 4-7: no 1g can start anywhere (facts 3.1).
+    // Two 3g take memory slices 0-3 and 4-7: no 1g can start anywhere (MIG User Guide).
     {"H100-80GB", "3g.40gb:2,1g.10gb", false,
      "two 3g.40gb use all 8 memory slices; no 1g.10gb can be placed", 0, 0},
     {"H100-80GB", "1g.10gb,3g.40gb,3g.40gb", false,
@@ -358,7 +358,7 @@ static const struct {
     // 4g at 0-3, 3g at 4-7; 64 + 60 SMs, 8 left over.
     {"H100-80GB", "4g.40gb,3g.40gb", true, NULL, 124, 8},
     {"H100-80GB", "3g.40gb,4g.40gb", true, NULL, 124, 8},
-    // all-balanced: 2 * 16 + 32 + 60 = 124 (facts 3.2, SM oracle).
+    // all-balanced: 2 * 16 + 32 + 60 = 124 (the H100 -lgip printout's SMs).
     {"H100-80GB", "1g.10gb:2,2g.20gb,3g.40gb", true, NULL, 124, 8},
     // 7 * 16 = 112; slice 7 has no 1g placement.
     {"H100-80GB", "1g.10gb:7", true, NULL, 112, 20},
@@ -497,6 +497,39 @@ static void test_usage(void **state)
     mig_layout_usage(&l, &u);
     assert_false(u.sms_known);
     assert_int_equal(u.sms, 0);
+    assert_int_equal(u.sms_stranded, 0);
+    assert_false(u.stranded_known);
+    assert_true(u.mem_known);
+}
+
+/* Memory the catalog lacks makes the sum unknown; so does a whole GPU without an SM count for
+ * what is stranded (B200: 3g/4g/7g GiB and SMs, and the GPU's SMs, unknown). */
+static void test_usage_unknown(void **state)
+{
+    struct error err = {0};
+    struct mig_layout l;
+    struct mig_usage u;
+    const struct mig_gpu *g = catalog_gpu("B200-180GB");
+
+    (void)state;
+    assert_int_equal(mig_layout_parse(&err, g, "3g.90gb,2g.45gb", &l), 0);
+    mig_layout_usage(&l, &u);
+    assert_false(u.mem_known);
+    assert_true(u.mem_gib == 0.0);
+    assert_false(u.sms_known);
+    assert_false(u.stranded_known);
+    assert_int_equal(u.mem_slices, 6);
+    assert_int_equal(u.compute_slices, 5);
+    assert_int_equal(mig_layout_parse(&err, g, "2g.45gb,1g.23gb", &l), 0);
+    mig_layout_usage(&l, &u);
+    assert_true(u.mem_known);
+    assert_true(u.sms_known);
+    assert_int_equal(u.sms, 36 + 18);
+    assert_false(u.stranded_known); // of an unknown whole
+    assert_int_equal(u.sms_stranded, 0);
+    assert_int_equal(mig_layout_parse(&err, catalog_gpu("H100-80GB"), "7g.80gb", &l), 0);
+    mig_layout_usage(&l, &u);
+    assert_true(u.stranded_known && u.mem_known && u.sms_known);
     assert_int_equal(u.sms_stranded, 0);
 }
 
@@ -796,6 +829,7 @@ int main(void)
         cmocka_unit_test(test_check_places_and_sorts),
         cmocka_unit_test(test_check_why_buffer),
         cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_usage_unknown),
         cmocka_unit_test(test_parse_table),
         cmocka_unit_test(test_parse_messages),
         cmocka_unit_test(test_parse_long_input),

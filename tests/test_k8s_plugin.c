@@ -27,7 +27,7 @@
 #include "check.h"
 #include "core/error.h"
 
-/* git's message style: not empty, lowercase first (after any "'file' line N: " prefix), no
+/* git's message style: not empty, lowercase first (after any "file:line:column: " prefix), no
  * full stop, and room to spare in struct error. */
 static void check_style(const char *msg, const char *ctx)
 {
@@ -369,13 +369,12 @@ static void test_parse_refusals(void **state)
     static const struct {
         const char *what, *yaml;
         unsigned line;
-        const char *msg; /* a part of the message after "'bad.yaml' line N: " */
+        const char *msg; /* a part of the message after "bad.yaml:N:C: " */
     } cases[] = {
         {"not YAML", "version: [v1\n", 2, "did not find expected"},
         {"a list", "- version: v1\n", 1, "expected a map with version, flags and sharing"},
         {"empty", "", 1, "expected a map"},
-        {"two documents", "version: v1\n---\nversion: v1\n", 3,
-         "a second YAML document: a config file holds one"},
+        {"two documents", "version: v1\n---\nversion: v1\n", 3, "a second document: expected one"},
         {"bad second document", "version: v1\n---\n[\n", 4, "did not find expected"},
         {"version missing", "flags:\n  migStrategy: none\n", 1,
          "version: missing; gpushare requires version: v1"},
@@ -505,7 +504,7 @@ static void test_parse_refusals(void **state)
         char ctx[128], prefix[64];
 
         snprintf(ctx, sizeof(ctx), "case %zu '%s'", i, cases[i].what);
-        snprintf(prefix, sizeof(prefix), "'bad.yaml' line %u: ", cases[i].line);
+        snprintf(prefix, sizeof(prefix), "bad.yaml:%u:", cases[i].line);
         error_clear(&err);
         memset(&out, 0x5a, sizeof(out));
         if (k8s_dp_parse(&err, cases[i].yaml, strlen(cases[i].yaml), "bad.yaml", &out) == 0)
@@ -516,7 +515,8 @@ static void test_parse_refusals(void **state)
             fail_msg("%s: '%s', want it to begin '%s'", ctx, err.msg, prefix);
         if (strstr(err.msg, cases[i].msg) == NULL)
             fail_msg("%s: '%s', want '%s' in it", ctx, err.msg, cases[i].msg);
-        check_style(err.msg + strlen(prefix), ctx);
+        // After "bad.yaml:LINE:COLUMN: ".
+        check_style(strstr(err.msg + strlen(prefix), ": ") + 2, ctx);
         assert_int_equal(out.n_resources, 0);
         assert_int_equal(out.sharing, K8S_DP_SHARE_NONE);
     }

@@ -5,10 +5,9 @@
  * whole GPU), the canonical "40 small models on one A100-80GB", and invariants every plan
  * keeps over the whole catalog.
  *
- * Catalog rows used (k8s-mig-facts.md 3.2): name, SMs, GiB, memory slices, placements
- *   H100-80GB (132 SMs): 1g.10gb 16 9.75 1 {0..6}; 1g.20gb 26 19.62 2 {0,2,4,6};
- *     2g.20gb 32 19.62 2 {0,2,4}; 3g.40gb 60 39.50 4 {0,4}; 4g.40gb 64 39.50 4 {0};
- *     7g.80gb 132 79.25 8 {0}
+ * Catalog rows used (src/mig/catalog.c, with their sources): name, SMs, GiB, memory slices,
+ * placements H100-80GB (132 SMs): 1g.10gb 16 9.75 1 {0..6}; 1g.20gb 26 19.62 2 {0,2,4,6}; 2g.20gb
+ * 32 19.62 2 {0,2,4}; 3g.40gb 60 39.50 4 {0,4}; 4g.40gb 64 39.50 4 {0}; 7g.80gb 132 79.25 8 {0}
  *   A100-80GB (108 SMs): 1g.10gb 14 9.75; 1g.20gb 14 19.50; 2g.20gb 28 19.50;
  *     3g.40gb 42 39.25; 4g.40gb 56 39.25; 7g.80gb 98 79.00 (placements as H100's)
  */
@@ -32,6 +31,7 @@
 #include "mig/geometry.h"
 #include "mig_check.h"
 #include "plan/demand.h"
+#include "plan/mig_fleet.h"
 
 /* Plans demands (the command-line form, or a file when it names one) on model. */
 static struct mig_plan *plan_for(const char *model, const char *demands, struct demand_set *set)
@@ -212,7 +212,7 @@ static const struct {
     {"H100-80GB", "big:60gb,mid:30gb", MIG_PLAN_NO_ROOM,
      "the smallest GPU instances that hold them, 7g.80gb + 3g.40gb, need 12 memory slices and "
      "10 compute slices; H100-80GB has 8 and 7"},
-    // 3g + 3g + 1g: 9 memory slices (k8s-mig-facts.md 3.1).
+    // 3g + 3g + 1g: 9 memory slices (the MIG User Guide's placements).
     {"H100-80GB", "a:35gbx2,b:5gb", MIG_PLAN_NO_ROOM,
      "the smallest GPU instances that hold them, 3g.40gb x2 + 1g.10gb, need 9 memory slices "
      "and 7 compute slices; H100-80GB has 8 and 7"},
@@ -224,6 +224,35 @@ static const struct {
     {"H100-80GB", "a:20gb:61smx2", MIG_PLAN_NO_ROOM,
      "the smallest GPU instances that hold them, 4g.40gb x2, need 8 memory slices and 8 "
      "compute slices; H100-80GB has 8 and 7"},
+    // Unknown is not too small: B200's 3g/4g/7g rows have no GiB, so 60 GiB may fit them.
+    {"B200-180GB", "big:60gb", MIG_PLAN_UNKNOWN,
+     "'big' needs 60 GiB per replica; the largest GPU instance of B200-180GB whose memory the "
+     "catalog knows, 2g.45gb, has 44.25 GiB, and it does not know the memory of 3g.90gb, "
+     "4g.90gb and 7g.180gb (unverified rows: gpushare mig profiles --gpu B200-180GB)"},
+    // ... but no row holds more than the whole GPU.
+    {"B200-180GB", "big:200gb", MIG_PLAN_TOO_BIG,
+     "'big' needs 200 GiB per replica; B200-180GB has 180 GiB in all"},
+    {"B200-180GB", "a:200gb,b:60gb", MIG_PLAN_TOO_BIG,
+     "'a' needs 200 GiB per replica; B200-180GB has 180 GiB in all; for 1 more model the "
+     "catalog lacks the figures that would say (unverified rows: gpushare mig profiles --gpu "
+     "B200-180GB)"},
+    // A share of SMs the catalog does not count.
+    {"B200-180GB", "a:10gb:50%", MIG_PLAN_UNKNOWN,
+     "'a' asks for 50% of the SMs of B200-180GB, which the catalog does not know (unverified "
+     "rows: gpushare mig profiles --gpu B200-180GB)"},
+    // H100 PCIe: no per-profile SMs; 1g.10gb (9.75 GiB) is too small by memory alone.
+    {"H100-PCIE-80GB", "a:10gb:20sm", MIG_PLAN_UNKNOWN,
+     "'a' needs 20 SMs per replica; the catalog does not know the SMs of 1g.20gb, 2g.20gb, "
+     "3g.40gb, 4g.40gb and 7g.80gb (unverified rows: gpushare mig profiles --gpu "
+     "H100-PCIE-80GB)"},
+    {"H100-PCIE-80GB", "x:10gb:150sm", MIG_PLAN_TOO_BIG,
+     "'x' needs 150 SMs per replica; H100-PCIE-80GB has 114 in all"},
+    // GH200 96GB: the 1g rows have no GiB; a refusal by the known rows says which might help.
+    {"GH200-96GB", "a:5gbx7", MIG_PLAN_NO_ROOM,
+     "the smallest GPU instances known to hold them, 2g.24gb x7, need 14 memory slices and 14 "
+     "compute slices; GH200-96GB has 8 and 7; the catalog does not know the memory of 1g.12gb, "
+     "1g.12gb+me and 1g.24gb, which might hold some of them (unverified rows: gpushare mig "
+     "profiles --gpu GH200-96GB)"},
 };
 
 static void test_why(void **state)
@@ -626,6 +655,7 @@ static void test_reason_names(void **state)
     assert_string_equal(mig_plan_reason_name(MIG_PLAN_TOO_BIG), "too_big");
     assert_string_equal(mig_plan_reason_name(MIG_PLAN_TOO_MANY), "too_many");
     assert_string_equal(mig_plan_reason_name(MIG_PLAN_NO_ROOM), "no_room");
+    assert_string_equal(mig_plan_reason_name(MIG_PLAN_UNKNOWN), "unknown_size");
     assert_string_equal(mig_plan_reason_name((enum mig_plan_reason)9), "unknown");
 }
 
@@ -709,7 +739,8 @@ static void check_invariants(const struct mig_gpu *gpu, const char *demands)
         for (size_t k = 0; k < p->replicas; k++)
             assert_true(p->multi.items[k].gpu < p->multi.k);
     } else {
-        assert_int_equal(p->reason, MIG_PLAN_TOO_BIG);
+        // No number of GPUs: a replica too big, or one only rows without figures might hold.
+        assert_true(p->reason == MIG_PLAN_TOO_BIG || p->reason == MIG_PLAN_UNKNOWN);
     }
     // c. Groups within their instance's memory, SMs and client limit, none empty.
     if (p->mps.fits) {
@@ -785,6 +816,63 @@ static void test_invariants(void **state)
         check_invariants(&fake_gpu, demands[i]);
 }
 
+/* ---- a fleet: the verdict weighs MPS too ---- */
+
+/* A fleet document of one model, as mig_fleet_plan reads it (fleet/merge.h checks the rest). */
+static json_t *one_model_fleet(const char *nvml_name, int gpus)
+{
+    json_t *f = json_pack("{s:{s:{s:i, s:[s]}}}", "models", nvml_name, "gpus", gpus, "nodes", "n0");
+
+    assert_non_null(f);
+    return f;
+}
+
+static void fleet_case(const char *demands, int gpus, enum mig_fleet_way way, size_t need,
+                       size_t mig_need, bool fits)
+{
+    json_t *doc = one_model_fleet("NVIDIA A100-SXM4-80GB", gpus);
+    struct demand_set set;
+    struct mig_fleet f;
+    struct error err = {0};
+    int rc = strchr(demands, '\n') != NULL
+                 ? demand_load_yaml_buf(&err, demands, strlen(demands), "d.yaml", &set)
+                 : demand_parse_inline(&err, demands, &set);
+
+    if (rc < 0)
+        fail_msg("'%s': %s", demands, err.msg);
+    assert_int_equal(mig_fleet_plan(&err, doc, "f.json", &set, &f), 0);
+    if (f.best->way != way || f.best->need != need || f.best->mig_need != mig_need ||
+        f.fits != fits)
+        fail_msg("'%.40s' on %d: way %s need %zu mig_need %zu fits %d", demands, gpus,
+                 mig_fleet_way_name(f.best->way) ? mig_fleet_way_name(f.best->way) : "none",
+                 f.best->need, f.best->mig_need, f.fits);
+    mig_fleet_release(&f);
+    demand_set_release(&set);
+    json_decref(doc);
+}
+
+static void test_fleet_ways(void **state)
+{
+    (void)state;
+    // One fits on one GPU: MIG.
+    fleet_case("a:10gb,b:20gb", 1, MIG_FLEET_MIG, 1, 1, true);
+    // 40 small models: MIG needs six A100s; with six, MIG; with four, MPS inside MIG slices.
+    fleet_case("m:1.5gbx40", 6, MIG_FLEET_MIG, 6, 6, true);
+    fleet_case("m:1.5gbx40", 4, MIG_FLEET_MPS_SLICES, 1, 6, true);
+    // 79.6 GiB: more than A100's 7g.80gb (79 GiB) holds, within the whole GPU's 80.
+    fleet_case("m:1.99gbx40", 4, MIG_FLEET_MPS_GPU, 1, 6, true);
+    // The same with one that needs hard isolation: MPS on the whole GPU is no answer.
+    fleet_case("models:\n  - name: a\n    memory_gib: 1\n    replicas: 45\n"
+               "  - name: b\n    memory_gib: 1\n    isolation: hard\n",
+               4, MIG_FLEET_NONE, 7, 7, false);
+    // Two tenants cannot share one MPS daemon on the whole GPU either.
+    fleet_case("models:\n  - name: a\n    memory_gib: 1\n    replicas: 45\n    tenant: t1\n"
+               "  - name: b\n    memory_gib: 1\n    tenant: t2\n",
+               4, MIG_FLEET_NONE, 7, 7, false);
+    assert_string_equal(mig_fleet_way_name(MIG_FLEET_MPS_GPU), "mps_whole_gpu");
+    assert_null(mig_fleet_way_name(MIG_FLEET_NONE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -803,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_reason_names),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_invariants),
+        cmocka_unit_test(test_fleet_ways),
     };
 
     return cmocka_run_group_tests_name("mig_plan", tests, NULL, NULL);

@@ -41,7 +41,7 @@ static void placed(const char *model, const char *list, struct mig_layout *l)
         fail_msg("%s '%s' does not fit: %s", model, list, why);
 }
 
-/* git's message style: lowercase after the "'file' line N: " prefix, no full stop. */
+/* git's message style: lowercase after the "file:line:column: " prefix, no full stop. */
 static void check_style(const char *msg, const char *ctx)
 {
     size_t len = strlen(msg);
@@ -441,7 +441,7 @@ static void test_parse_refusals(void **state)
     static const struct {
         const char *what, *yaml, *name;
         unsigned line;
-        const char *msg; /* a part of the message after "'bad.yaml' line N: " */
+        const char *msg; /* a part of the message after "bad.yaml:N:C: " */
     } cases[] = {
         {"version missing", "mig-configs:\n  a:\n    - devices: all\n      mig-enabled: false\n",
          "a", 1, "version: expected v1"},
@@ -578,11 +578,11 @@ static void test_parse_refusals(void **state)
         if (rc != -1 || err.code != ERR_INVALID)
             fail_msg("case %zu (%s): rc %d code %d, want a refusal", i, cases[i].what, rc,
                      err.code);
-        snprintf(prefix, sizeof(prefix), "'bad.yaml' line %u: ", cases[i].line);
+        snprintf(prefix, sizeof(prefix), "bad.yaml:%u:", cases[i].line);
         if (strncmp(err.msg, prefix, strlen(prefix)) != 0 || strstr(err.msg, cases[i].msg) == NULL)
             fail_msg("case %zu (%s): message \"%s\", want \"%s...%s\"", i, cases[i].what, err.msg,
                      prefix, cases[i].msg);
-        check_style(err.msg + strlen(prefix), cases[i].what);
+        check_style(strstr(err.msg + strlen(prefix), ": ") + 2, cases[i].what);
         if (n != 0)
             fail_msg("case %zu (%s): *n = %zu after a refusal", i, cases[i].what, n);
     }
@@ -600,7 +600,7 @@ static void test_parse_max(void **state)
     (void)state;
     assert_int_equal(migparted_parse(&err, y, strlen(y), "m.yaml", "a", e, 1, &n), -1);
     assert_int_equal(err.code, ERR_INVALID);
-    assert_string_equal(err.msg, "'m.yaml' line 4: more than 1 entries");
+    assert_string_equal(err.msg, "m.yaml:4:5: more than 1 entries");
     assert_int_equal(n, 0);
     assert_int_equal(migparted_parse(&err, y, strlen(y), "m.yaml", "a", e, 2, &n), 0);
     assert_int_equal(n, 2);

@@ -297,7 +297,7 @@ static void test_start_settings_json(void **state)
 
     (void)state;
     GPUSHARE(&r, "mps", "start", "--json", "--thread-pct", "50", "--mem-limit",
-             "0=10G,1=512m,GPU-4a1b=1536M");
+             "0=10G,1=512M,GPU-4a1b0000-1111-2222-3333-444455556666=1536M");
     expect_status(&r, 0, "start --json");
     j = parse_json(r.out);
     set = json_object_get(j, "settings");
@@ -306,7 +306,8 @@ static void test_start_settings_json(void **state)
     lim = json_object_get(set, "default_device_pinned_mem_limit");
     assert_string_equal(json_string_value(json_object_get(lim, "0")), "10G");
     assert_string_equal(json_string_value(json_object_get(lim, "1")), "512M");
-    assert_string_equal(json_string_value(json_object_get(lim, "GPU-4a1b")), "1G");
+    assert_string_equal(
+        json_string_value(json_object_get(lim, "GPU-4a1b0000-1111-2222-3333-444455556666")), "1G");
     cm = json_object_get(j, "compute_mode");
     assert_true(json_is_null(json_object_get(cm, "mode")));
     assert_string_equal(json_string_value(json_object_get(cm, "recommended_command")),
@@ -791,10 +792,12 @@ static void test_exec(void **state)
     export_value(r.out, "CUDA_MPS_PIPE_DIRECTORY", pipe, sizeof(pipe));
     export_value(r.out, "CUDA_MPS_LOG_DIRECTORY", log, sizeof(log));
 
-    GPUSHARE(&r, "mps", "exec", "--thread-pct", "12.5", "--mem-limit", "0=10g,GPU-ab12=512M",
-             "--priority", "1", "--", "sh", "-c", echo);
+    GPUSHARE(&r, "mps", "exec", "--thread-pct", "12.5", "--mem-limit",
+             "0=10G,GPU-0123abcd-0000-1111-2222-333344445555=512M", "--priority", "1", "--", "sh",
+             "-c", echo);
     expect_status(&r, 0, "exec");
-    snprintf(want, sizeof(want), "%s 12.5 0=10G,GPU-ab12=512M 1 %s\n", pipe, log);
+    snprintf(want, sizeof(want),
+             "%s 12.5 0=10G,GPU-0123abcd-0000-1111-2222-333344445555=512M 1 %s\n", pipe, log);
     assert_string_equal(r.out, want);
     assert_string_equal(r.err, "");
 
@@ -937,11 +940,13 @@ static void test_usage(void **state)
         {{"mps", "frob"}, 2, NULL, "unknown subcommand 'frob'"},
         {{"mps", "start", "--thread-pct", "0"}, 2, NULL, "'0' for --thread-pct"},
         {{"mps", "start", "--thread-pct", "101"}, 2, NULL, "from 1 to 100"},
-        {{"mps", "start", "--thread-pct", "12.5"}, 2, NULL, "whole number from 1 to 100"},
-        {{"mps", "start", "--mem-limit", "0=10X"}, 2, NULL, "invalid --mem-limit '0=10X'"},
-        {{"mps", "start", "--mem-limit", "gpu0=1G"}, 2, NULL, "neither a CUDA ordinal"},
-        {{"mps", "start", "--mem-limit", "64=1G"}, 2, NULL, "device '64'"},
-        {{"mps", "start", "--mem-limit", "0=1G,0=2G"}, 2, NULL, "given twice"},
+        {{"mps", "start", "--thread-pct", "12.345"}, 2, NULL, "at most two decimals"},
+        {{"mps", "start", "--mem-limit", "0=10X"}, 2, NULL, "invalid entry '0=10X' in --mem-limit"},
+        {{"mps", "start", "--mem-limit", "0=10g"}, 2, NULL, "M or G (upper case)"},
+        {{"mps", "exec", "--mem-limit", "0=10g", "true"}, 2, NULL, "M or G (upper case)"},
+        {{"mps", "start", "--mem-limit", "gpu0=1G"}, 2, NULL, "DEV must be a CUDA ordinal"},
+        {{"mps", "start", "--mem-limit", "64=1G"}, 2, NULL, "invalid entry '64=1G'"},
+        {{"mps", "start", "--mem-limit", "0=1G,0=2G"}, 2, NULL, "appears twice"},
         {{"mps", "start", "--pipe-dir", "relative/dir"}, 2, NULL, "expected an absolute path"},
         {{"mps", "start", "--pipe-dir", "/tmp/../etc"}, 2, NULL, "no '.' or '..' component"},
         {{"mps", "start", "--pipe-dir",
@@ -965,7 +970,10 @@ static void test_usage(void **state)
         {{"mps", "exec", "--priority", "2", "--", "true"}, 2, NULL, "'2' for --priority"},
         {{"mps", "exec", "--thread-pct", "0.5", "true"}, 2, NULL, "'0.5' for --thread-pct"},
         {{"mps", "exec", "--thread-pct", "1e1x", "true"}, 2, NULL, "for --thread-pct"},
-        {{"mps", "exec", "--mem-limit", "0=1T", "true"}, 2, NULL, "invalid --mem-limit"},
+        {{"mps", "exec", "--mem-limit", "0=1T", "true"},
+         2,
+         NULL,
+         "invalid entry '0=1T' in --mem-limit"},
         {{"mps", "--help"}, 0, "start    start a daemon", NULL},
         {{"mps", "-h"}, 0, "usage: gpushare mps start", NULL},
         {{"help", "mps"}, 0, "exec     run CMD as a client", NULL},
@@ -1049,7 +1057,9 @@ static void test_state_parse(void **state)
         /* Without its start time, a process that reuses the pid would pass for the daemon. */
         {"\"start\": 99", "\"start\": 0", "a daemon of ours with no start time"},
         {"\"pid\": 4242", "\"pid\": \"4242\"", "'pid' is missing or not an integer"},
-        {"\"thread_pct\": 50", "\"thread_pct\": 101", "'thread_pct' is missing or not an integer"},
+        {"\"thread_pct\": 50", "\"thread_pct\": 101",
+         "'thread_pct' is missing or not 0 or a percentage"},
+        {"\"thread_pct\": 50", "\"thread_pct\": 12.345", "'thread_pct' is missing or not 0"},
         {"\"mem_limit\": \"0=10G\"", "\"mem_limit\": \"0=10g\"", "'mem_limit' is not a normalized"},
         {"\"made_pipe_dir\": false", "\"made_pipe_dir\": true", "both owned and made"},
         {"\"own_log_dir\": true", "\"own_log_dir\": 1", "'own_log_dir' is missing"},
@@ -1067,7 +1077,7 @@ static void test_state_parse(void **state)
         fail_msg("good state: %s", err.msg);
     assert_string_equal(s.root, "/run/u/gpushare-mps-0-12-AbC123");
     assert_int_equal(s.daemon.pid, 4242);
-    assert_int_equal(s.thread_pct, 50);
+    assert_int_equal(s.thread_centi, 5000);
     assert_string_equal(s.path, "");
     // It round-trips.
     j = mps_state_to_json(&s);
@@ -1111,9 +1121,14 @@ static void test_option_checks(void **state)
     static const struct {
         const char *in, *want;
     } limits[] = {
-        {"0=10g,GPU-ab=1G", "0=10G,GPU-ab=1G"},
-        {"63=1m", "63=1M"},
-        {"MIG-1a-2b=2G", "MIG-1a-2b=2G"},
+        {"0=10G,GPU-0123abcd-0000-1111-2222-333344445555=1G",
+         "0=10G,GPU-0123abcd-0000-1111-2222-333344445555=1G"},
+        {"63=1M", "63=1M"},
+        {"MIG-0123abcd-0000-1111-2222-333344445555=2G",
+         "MIG-0123abcd-0000-1111-2222-333344445555=2G"},
+        /* One grammar for mps start, mps exec and emit mps: M and G are upper case. */
+        {"0=10g", NULL},
+        {"GPU-ab=1G", NULL},
         {"64=1G", NULL},
         {"01=1G", NULL},
         {"x=1G", NULL},
@@ -1135,7 +1150,7 @@ static void test_option_checks(void **state)
             fail_msg("dir case %zu: rc %d, '%s' (%s)", i, rc, out, err.msg);
     }
     for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-        int rc = mps_mem_limit_check(&err, "--mem-limit", limits[i].in, out, sizeof(out));
+        int rc = mps_mem_normalize(&err, "--mem-limit", limits[i].in, out, sizeof(out));
 
         if (limits[i].want == NULL && (rc != -1 || err.code != ERR_USAGE))
             fail_msg("limit case %zu: accepted as '%s'", i, out);

@@ -353,7 +353,7 @@ static void test_plan_documents(void **state)
         assert_int_equal(stat(out, &before), 0);
         run(&r, again);
         expect_status(&r, 1, "-o over an existing file");
-        expect_in(r.err, "exists: give --force to replace it", "-o without --force");
+        expect_in(r.err, "exists: pass --force to replace it", "-o without --force");
         assert_int_equal(stat(out, &after), 0);
         assert_true(before.st_ino == after.st_ino && before.st_size == after.st_size);
     }
@@ -645,7 +645,7 @@ static void test_emit_agreement(void **state)
     assert_int_equal(stat(EMIT_DIR "/plan.json", &plan0), 0);
     run(&r, again);
     expect_status(&r, 1, "plan --emit over an existing directory");
-    expect_in(r.err, "gpushare: error: '" EMIT_DIR "' exists: give --force to replace it",
+    expect_in(r.err, "gpushare: error: '" EMIT_DIR "' exists: pass --force to replace it",
               "--emit without --force");
     if (r.out[0] != '\0')
         fail_msg("--emit without --force printed: %.500s", r.out);

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the results document (src/results/results.c) and of the gpu info JSON
- * mapping (src/gpu/info_json.c): round trips, byte stability, the atomic writer, and the
+ * mapping (src/results/info_json.c): round trips, byte stability, the atomic writer, and the
  * checker's refusals, each with the message a user would see.
  */
 #include <stdarg.h>
@@ -22,7 +22,8 @@
 
 #include "bench/bounds.h"
 #include "gpu/info.h"
-#include "gpu/info_json.h"
+#include "results/doccheck.h"
+#include "results/info_json.h"
 #include "results/results.h"
 #include "version.h"
 
@@ -268,7 +269,7 @@ static void test_byte_stable(void **state)
     assert_int_equal(la, lb);
     assert_memory_equal(a, b, la);
     assert_true(la > 0 && a[la - 1] == '\n');
-    dumped = json_dumps(doc, RESULTS_DUMP_FLAGS);
+    dumped = json_dumps(doc, JS_DUMP_FLAGS);
     assert_non_null(dumped);
     assert_int_equal(strlen(dumped) + 1, la);
     assert_memory_equal(dumped, a, la - 1);
@@ -360,26 +361,26 @@ static void test_values(void **state)
 
     (void)state;
     for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-        j = results_string(strings[i].in);
+        j = js_string(strings[i].in);
         assert_string_equal(json_string_value(j), strings[i].want);
         json_decref(j);
     }
-    j = results_string(NULL);
+    j = js_string(NULL);
     assert_string_equal(json_string_value(j), "");
     json_decref(j);
-    j = results_real(0.1 + 0.2);
+    j = js_real(0.1 + 0.2);
     assert_true(json_real_value(j) == 0.3);
     json_decref(j);
-    j = results_real(NAN);
+    j = js_real(NAN);
     assert_true(json_is_null(j));
     json_decref(j);
-    j = results_real(-INFINITY);
+    j = js_real(-INFINITY);
     assert_true(json_is_null(j));
     json_decref(j);
-    j = results_real(1.7976931348623157e308); // would round past DBL_MAX when written
+    j = js_real(1.7976931348623157e308); // would round past DBL_MAX when written
     assert_true(json_is_null(j));
     json_decref(j);
-    j = results_real(-1e300);
+    j = js_real(-1e300);
     assert_true(json_real_value(j) == -1e300);
     json_decref(j);
 }
@@ -608,6 +609,86 @@ static void test_syntax_errors(void **state)
     assert_int_equal(err.code, ERR_IO);
 }
 
+/* The machinery every checker shares (results/doccheck.h): the strict time, a field table,
+ * and the one loader's refusals. */
+static void test_doccheck(void **state)
+{
+    static const struct {
+        const char *utc;
+        bool ok;
+    } times[] = {
+        {"2026-11-24T02:30:00Z", true},
+        {"2024-02-29T23:59:59.5Z", true},
+        {"2026-02-29T00:00:00Z", false},
+        {"2026-11-31T00:00:00Z", false},
+        {"2026-11-24T24:00:00Z", false},
+        {"2026-11-24T02:60:00Z", false},
+        {"2026-11-24T02:30:00", false},
+        {"2026-11-24T02:30:00+00:00", false},
+        {"2026-11-24T02:30:00.Z", false},
+        {"2026-11-24", false},
+        {"", false},
+    };
+    static const struct doc_field fields[] = {
+        {"id", JT_STRING, DOC_NAME},
+        {"n", JT_INTEGER, 0},
+        {"note", JT_STRING | JT_NULL, DOC_OPTIONAL},
+    };
+    static const struct {
+        const char *text, *want; /* want NULL: accepted */
+    } objs[] = {
+        {"{\"id\": \"a\", \"n\": 1}", NULL},
+        {"{\"id\": \"a\", \"n\": 1, \"note\": null}", NULL},
+        {"{\"id\": \"a\", \"n\": 1, \"x\": 1}", "'d.json': at: unknown key \"base.x\""},
+        {"{\"id\": \"\", \"n\": 1}", "'d.json': at: \"base.id\" must not be empty"},
+        {"{\"id\": \"a\"}", "'d.json': at: missing \"base.n\""},
+        {"{\"id\": \"a\", \"n\": 1.5}",
+         "'d.json': at: \"base.n\" must be an integer, not a number"},
+        {"{\"id\": \"a\", \"n\": 1, \"note\": 2}",
+         "'d.json': at: \"base.note\" must be a string or null, not an integer"},
+    };
+    struct error err = {0};
+    json_t *j;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+        if (doc_utc_ok(times[i].utc) != times[i].ok)
+            fail_msg("'%s': %s", times[i].utc, times[i].ok ? "refused" : "accepted");
+    for (size_t i = 0; i < sizeof(objs) / sizeof(objs[0]); i++) {
+        struct doc_chk c = {.err = &err, .where = "d.json"};
+        int rc;
+
+        j = json_loads(objs[i].text, 0, NULL);
+        assert_non_null(j);
+        doc_at(&c, "%s", "at");
+        rc = doc_fields(&c, j, "base", fields, sizeof(fields) / sizeof(fields[0]));
+        if (objs[i].want == NULL && rc != 0)
+            fail_msg("case %zu: %s", i, err.msg);
+        if (objs[i].want != NULL && (rc == 0 || strcmp(err.msg, objs[i].want) != 0))
+            fail_msg("case %zu: '%s', not '%s'", i, rc == 0 ? "accepted" : err.msg, objs[i].want);
+        json_decref(j);
+    }
+    // The loader: I/O errors, syntax with line and column, duplicate keys.
+    assert_null(doc_load(&err, OUT_DIR "/no-such-file.json", "a document"));
+    assert_int_equal(err.code, ERR_IO);
+    assert_string_equal(err.msg,
+                        "cannot open '" OUT_DIR "/no-such-file.json': No such file or directory");
+    assert_null(doc_load(&err, "tests", "a document"));
+    assert_int_equal(err.code, ERR_IO);
+    assert_string_equal(err.msg, "cannot read 'tests': Is a directory");
+    assert_null(doc_loadb(&err, "{\"a\": 1, \"a\": 2}", 16, "dup.json"));
+    assert_int_equal(err.code, ERR_INVALID);
+    assert_int_equal(strncmp(err.msg, "'dup.json' line 1 column", 24), 0);
+    assert_non_null(strstr(err.msg, "duplicate object key"));
+    assert_null(doc_loadb(&err, NULL, 0, "none.json"));
+    assert_string_equal(err.msg, "'none.json': no document");
+    j = doc_load(&err, "tests/fixtures/results-good-minimal.json", "a results document");
+    if (j == NULL)
+        fail_msg("%s", err.msg);
+    assert_int_equal(results_check(&err, j, "minimal"), 0);
+    json_decref(j);
+}
+
 /* A directory with one existing document in it, for the atomic-write tests. */
 static void make_target(char *dir, size_t dlen, char *target, size_t tlen)
 {
@@ -747,6 +828,7 @@ int main(void)
         cmocka_unit_test(test_atomic_unwritable_dir),
         cmocka_unit_test(test_atomic_path_is_directory),
         cmocka_unit_test(test_fixtures_agree),
+        cmocka_unit_test(test_doccheck),
     };
 
     return cmocka_run_group_tests_name("results", tests, NULL, NULL);

@@ -5,19 +5,7 @@
 #ifndef GPUSHARE_BENCH_BOUNDS_H
 #define GPUSHARE_BENCH_BOUNDS_H
 
-enum verdict_status {
-    VERDICT_INFO = 0, /* measured and reported; no bar applies */
-    VERDICT_MEETS,
-    VERDICT_MISSES,
-};
-
-/* "info", "meets" or "misses"; "unknown" for a value outside the enum, never NULL. */
-const char *verdict_name(enum verdict_status v);
-
-/* value >= bar: MEETS, else MISSES. NaN value: MISSES. */
-enum verdict_status verdict_at_least(double value, double bar);
-/* value within [lo, hi] inclusive: MEETS, else (NaN included) MISSES. */
-enum verdict_status verdict_within(double value, double lo, double hi);
+#include "results/verdict.h"
 
 /*
  * Ideal speedup of k equal kernels on k streams over one stream, when each
@@ -58,15 +46,11 @@ void bound_pipeline(double h, double k, double d, unsigned chunks, unsigned stre
 /* bound / measured, the share of the ideal achieved; NAN if measured <= 0 or NaN. */
 double bound_efficiency(double bound_ms, double measured_ms);
 
+/* A share as a whole percentage for "%.0f%%": rounded, and never "-0" (a share of -0.3%
+ * recovered is none). */
+double bound_pct(double share);
+
 /* 1 - pipelined / serial: share of serial wall-clock recovered; NAN if serial <= 0 or NaN. */
 double bound_recovered(double serial_ms, double pipelined_ms);
-
-/*
- * PCIe bandwidth per direction in GB/s (1e9 B/s) after 128b/130b encoding (Gen3+) or
- * 8b/10b (Gen1, Gen2): GT/s per lane x lanes x encoding / 8; Gen5 x16 is 63.0. Gen6
- * (FLIT mode) is taken as 128b/130b as well, which overstates it by about 4%.
- * NAN for a gen outside 1..6 or width 0 (no link information).
- */
-double bound_pcie_gbps(unsigned gen, unsigned width);
 
 #endif

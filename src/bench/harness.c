@@ -22,6 +22,7 @@
 
 #include "core/io.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 
 /* Reaping a worker that closed its pipe: it is exiting, so this is only a backstop. */
 #define REAP_GRACE_S 5.0
@@ -236,9 +237,7 @@ static int read_slot(struct harness_worker *w, struct slot *s)
             return -1;
         }
         s->cap = s->cap == 0 ? 131072 : s->cap * 2;
-        s->buf = realloc(s->buf, s->cap);
-        if (s->buf == NULL)
-            abort();
+        s->buf = xreallocarray(s->buf, s->cap, 1);
     }
     got = read(s->fd, s->buf + s->len, s->cap - s->len - 1);
     if (got < 0 && (errno == EINTR || errno == EAGAIN))

@@ -17,6 +17,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "gpu/nvml.h"
 #include "results/results.h"
 
@@ -112,9 +113,7 @@ static int infer_trial(struct error *err, struct multi_ctx *c, const struct migb
         return -1;
     lat = json_object_get(r.w[0].result, "latencies_us");
     n = json_array_size(lat);
-    x = calloc(n + 1, sizeof(*x));
-    if (x == NULL)
-        abort();
+    x = xcalloc(n + 1, sizeof(*x));
     json_array_foreach (lat, i, v)
         x[i] = json_number_value(v);
     m->p50[m->trials] = n > 0 ? stats_percentile(x, n, 50) : NAN;

@@ -15,6 +15,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "results/results.h"
 
 static const struct bench_name mode_names[] = {{MIX_TIMESLICE, "timeslice"}, {MIX_MPS, "mps"}};
@@ -78,9 +79,7 @@ static int mix_take(struct error *err, const struct multi_run *r, struct mix_mea
 
         if (n == 0)
             return error_set(err, ERR_INVALID, "inference process %u served no request", i + 1);
-        m->all = realloc(m->all, (m->n_all + n) * sizeof(*m->all));
-        if (m->all == NULL)
-            abort();
+        m->all = xreallocarray(m->all, (m->n_all + n) * sizeof(*m->all), 1);
         json_array_foreach (lat, j, v)
             m->all[m->n_all + j] = json_number_value(v);
         m->proc_p99[m->n_proc++] = stats_percentile(m->all + m->n_all, n, 99);
@@ -101,14 +100,12 @@ static int mix_take(struct error *err, const struct multi_run *r, struct mix_mea
 static int mix_trial(struct error *err, struct multi_ctx *c, const struct mix_opts *o,
                      struct mix_meas *m, unsigned trial)
 {
-    struct worker_argv *a = calloc(MIX_MAX_PROCS + 1, sizeof(*a));
+    struct worker_argv *a = xcalloc(MIX_MAX_PROCS + 1, sizeof(*a));
     struct worker_argv *ap[MIX_MAX_PROCS + 1];
     size_t n = m->procs + (m->gemm ? 1 : 0);
     struct multi_run r;
     int rc = -1;
 
-    if (a == NULL)
-        abort();
     mix_argvs(c, o, m, trial, a);
     for (size_t i = 0; i < n; i++)
         ap[i] = &a[i];

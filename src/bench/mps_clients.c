@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "results/results.h"
 
 /* The clients hold their contexts this long after the release: long enough for the harness
@@ -96,14 +97,12 @@ static void record(struct error *err, struct multi_ctx *c, const struct mpsbench
 
 int mps_clients(struct error *err, struct multi_ctx *c, const struct mpsbench_opts *o)
 {
-    struct worker_argv *a = calloc(o->max_clients, sizeof(*a));
+    struct worker_argv *a = xcalloc(o->max_clients, sizeof(*a));
     struct worker_argv *ap[MPS_MAX_CLIENTS];
     struct client_tally t = {0};
     struct multi_run r;
     int rc;
 
-    if (a == NULL)
-        abort();
     progress("mps clients: %u clients at once", o->max_clients);
     for (unsigned i = 0; i < o->max_clients; i++) {
         worker_argv_init(&a[i], c, "client", HOLD_S);

@@ -48,7 +48,7 @@ static void push(struct worker_argv *a, const char *text)
 {
     /* Programming errors: the option lists are fixed, and a cut value would be a wrong one. */
     if (a->argc >= MULTI_MAX_ARGS || strlen(text) >= sizeof(a->text[0]))
-        abort();
+        error_bug("worker argument %d ('%.40s') past the argument list's bounds", a->argc, text);
     str_printf(a->text[a->argc], sizeof(a->text[a->argc]), "%s", text);
     a->argv[a->argc] = a->text[a->argc];
     a->argv[++a->argc] = NULL;
@@ -84,7 +84,8 @@ void worker_argv_add(struct worker_argv *a, const char *option, const char *fmt,
     k = vsnprintf(value, sizeof(value), fmt, ap);
     va_end(ap);
     if (k < 0 || (size_t)k >= sizeof(value))
-        abort();
+        error_bug("the value of worker option %s does not fit its %zu bytes", option,
+                  sizeof(value));
     push(a, option);
     push(a, value);
 }

@@ -12,14 +12,9 @@
 #include <string.h>
 
 #include "core/stats.h"
+#include "core/xalloc.h"
 
 #define SAMPLE_LOG_MIN_CAP 64 /* 6 s at 10 Hz before the first regrowth */
-
-static void sampler_oom(void)
-{
-    fputs("gpushare: fatal: out of memory logging GPU samples\n", stderr);
-    abort();
-}
 
 void sample_log_add(struct sample_log *log, double t, const struct gpu_sample *s)
 {
@@ -28,16 +23,11 @@ void sample_log_add(struct sample_log *log, double t, const struct gpu_sample *s
         double *nt;
         struct gpu_sample *ns;
 
-        if (cap < log->cap || cap > SIZE_MAX / sizeof(*ns))
-            sampler_oom();
-        // Each realloc keeps the old block on failure, so the log stays valid until abort.
-        nt = realloc(log->t, cap * sizeof(*nt));
-        if (nt == NULL)
-            sampler_oom();
+        if (cap < log->cap)
+            xalloc_die("GPU samples");
+        nt = xreallocarray(log->t, cap, sizeof(*nt));
         log->t = nt;
-        ns = realloc(log->s, cap * sizeof(*ns));
-        if (ns == NULL)
-            sampler_oom();
+        ns = xreallocarray(log->s, cap, sizeof(*ns));
         log->s = ns;
         log->cap = cap;
     }
@@ -92,9 +82,7 @@ static double median_spacing(const struct sample_log *log, double t0, double t1,
 
     if (n < 2)
         return NAN;
-    t = malloc(n * sizeof(*t));
-    if (t == NULL)
-        sampler_oom();
+    t = xreallocarray(NULL, n, sizeof(*t));
     for (size_t i = 0; i < log->n; i++)
         if (in_window(log->t[i], t0, t1) && k < n)
             t[k++] = log->t[i];

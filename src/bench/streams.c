@@ -13,6 +13,7 @@
 #include "bench/bounds.h"
 #include "core/progress.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "gpu/cu.h"
 #include "gpu/kernels.h"
 #include "results/results.h"
@@ -22,13 +23,7 @@
 
 double *bench_samples(unsigned n)
 {
-    double *p = calloc(n > 0 ? n : 1, sizeof(*p));
-
-    if (p == NULL) {
-        fprintf(stderr, "gpushare: out of memory\n");
-        abort();
-    }
-    return p;
+    return xcalloc(n, sizeof(double));
 }
 
 struct spin_rig {

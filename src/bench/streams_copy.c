@@ -16,6 +16,7 @@
 #include "core/str.h"
 #include "gpu/cu.h"
 #include "gpu/kernels.h"
+#include "gpu/pcie.h"
 #include "results/results.h"
 
 #define MAX_BYTES (512ull << 20)
@@ -137,7 +138,7 @@ static double link_gbps(const struct gpu_info *info)
 {
     if (!info->pcie.has_gen_max || !info->pcie.has_width_max)
         return NAN;
-    return bound_pcie_gbps(info->pcie.gen_max, info->pcie.width_max);
+    return pcie_gbps_per_direction(info->pcie.gen_max, info->pcie.width_max);
 }
 
 static void judge(json_t *t, const struct gpu_info *info, enum dir d, size_t bytes, double med)

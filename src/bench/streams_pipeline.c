@@ -244,7 +244,7 @@ static void record(json_t *t, unsigned s, unsigned ch, const struct stage_times 
     str_printf(detail, sizeof(detail),
                "%.2f ms against serial %.2f ms: %.0f%% recovered, "
                "efficiency %.2f",
-               piped, serial, 100 * bound_recovered(serial, piped),
+               piped, serial, bound_pct(bound_recovered(serial, piped)),
                bound_efficiency(b.bound_ms, piped));
     results_verdict(t, VERDICT_INFO, "reference", detail);
 }
@@ -257,7 +257,8 @@ static int config(struct error *err, struct bench_ctx *c, unsigned s, unsigned c
     json_t *t;
 
     str_printf(id, sizeof(id), "streams.pipeline.s%u.c%u", s, ch);
-    str_printf(title, sizeof(title), "H2D-kernel-D2H, %u chunks over %u streams", ch, s);
+    str_printf(title, sizeof(title), "H2D-kernel-D2H, %u chunk%s over %u stream%s", ch,
+               ch == 1 ? "" : "s", s, s == 1 ? "" : "s");
     t = results_add_test(c->doc, id, "streams.pipeline", title);
     if (results_metric(err, t, "pipelined", "ms", "lower", ms, c->trials) < 0)
         return -1;
@@ -288,7 +289,7 @@ static int record_best(struct error *err, struct bench_ctx *c, json_t *best)
     str_printf(detail, sizeof(detail),
                "efficiency %.2f (bar %.2f), recovered %.0f%% (bar %.0f%%); %.2f against the "
                "bound that lets H2D and D2H share the link",
-               eff, BEST_EFFICIENCY, 100 * rec, 100 * BEST_RECOVERED, eff_link);
+               eff, BEST_EFFICIENCY, bound_pct(rec), 100 * BEST_RECOVERED, eff_link);
     results_verdict(t, ok ? VERDICT_MEETS : VERDICT_MISSES,
                     "efficiency >= 0.9 and >= 25% of serial recovered", detail);
     json_array_append_new(json_object_get(c->doc, "tests"), t);

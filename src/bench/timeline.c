@@ -4,6 +4,7 @@
  * %globaltimer counts ns since an epoch (about 2^60 today), where a double steps by 256 ns.
  */
 #include "bench/timeline.h"
+#include "core/xalloc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -15,19 +16,6 @@ struct tl_run {
     uint64_t start, end;
     size_t worker;
 };
-
-/* Allocation failure is treated like xmalloc elsewhere: the one place this module stops. */
-static void *tl_calloc(size_t n, size_t size)
-{
-    // calloc(0) may return NULL; one spare element keeps NULL meaning "out of memory".
-    void *p = calloc(n ? n : 1, size);
-
-    if (p == NULL) {
-        fputs("gpushare: fatal: out of memory analysing the timeline\n", stderr);
-        abort();
-    }
-    return p;
-}
 
 static double tl_us(uint64_t a, uint64_t b)
 {
@@ -107,7 +95,7 @@ static int tl_cmp_run(const void *pa, const void *pb)
 static struct tl_run *tl_clipped_runs(const struct tl_trace *t, size_t n, uint64_t ws, uint64_t we,
                                       size_t total, size_t *m)
 {
-    struct tl_run *runs = tl_calloc(total, sizeof(*runs));
+    struct tl_run *runs = xcalloc(total, sizeof(*runs));
 
     *m = 0;
     for (size_t i = 0; i < n; i++) {
@@ -185,9 +173,9 @@ int timeline_analyze(struct error *err, const struct tl_trace *t, size_t n, stru
     r->window_us = tl_us(ws, we);
     // Each trace has n_gaps + 1 run intervals, and each clipped run after the first adds at
     // most one switch, so total bounds all three arrays.
-    r->slices_us = tl_calloc(total, sizeof(*r->slices_us));
-    r->gaps_us = tl_calloc(total, sizeof(*r->gaps_us));
-    r->switches_us = tl_calloc(total, sizeof(*r->switches_us));
+    r->slices_us = xcalloc(total, sizeof(*r->slices_us));
+    r->gaps_us = xcalloc(total, sizeof(*r->gaps_us));
+    r->switches_us = xcalloc(total, sizeof(*r->switches_us));
     tl_collect(t, n, ws, we, r);
     runs = tl_clipped_runs(t, n, ws, we, total, &m);
     tl_sweep(runs, m, we - ws, r);

@@ -32,16 +32,16 @@ enum timeslice_part {
 #define TS_MAX_TRIALS 20
 #define TS_MAX_SIZES 4
 
-/* The lab's bar for two processes sharing a card without MPS. */
+/* The expected slowdown of each of two processes sharing a card without MPS. */
 #define TS_LAB_LOW 1.2
 #define TS_LAB_HIGH 3.5
 /* The bar: two gemm workers overlap this much of their timed windows. */
 #define TS_MIN_OVERLAP 0.95
 /* The driver's default time slice, 128 << 3 us: kfifoChannelGroupGetDefaultTimeslice_GV100()
- * in NVIDIA open-gpu-kernel-modules (sharing-facts.md section 2). */
+ * in NVIDIA open-gpu-kernel-modules . */
 #define TS_DRIVER_DEFAULT_US 1024.0
-/* The seed's claim: "~10 ms context-switch jitter per swap" (reference/000_...txt). */
-#define TS_SEED_CLAIM_US 10000.0
+/* The "~10 ms context-switch jitter per swap" sharing guides quote; the timeline checks it. */
+#define TS_QUOTED_SWITCH_US 10000.0
 
 struct timeslice_opts {
     /* The test ids' first word and what ts_params records as "sharing": NULL is "timeslice";

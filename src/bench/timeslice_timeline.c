@@ -13,6 +13,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "results/results.h"
 
 /* One worker's trace, parsed from its result line. */
@@ -29,9 +30,7 @@ static int parse_trace(struct error *err, const json_t *res, size_t i, struct tr
 
     if (!json_is_integer(json_object_get(tr, "first")) || !json_is_array(g))
         return error_set(err, ERR_INVALID, "worker %zu sent no timeline trace", i);
-    b->gaps = calloc(json_array_size(g) + 1, sizeof(*b->gaps));
-    if (b->gaps == NULL)
-        abort();
+    b->gaps = xcalloc(json_array_size(g) + 1, sizeof(*b->gaps));
     json_array_foreach (g, k, p) {
         b->gaps[k].start = (uint64_t)json_integer_value(json_array_get(p, 0));
         b->gaps[k].end = (uint64_t)json_integer_value(json_array_get(p, 1));
@@ -58,9 +57,7 @@ static void pool_add(struct pool *p, const double *v, size_t n)
 {
     if (p->n + n > p->cap) {
         p->cap = (p->n + n) * 2;
-        p->v = realloc(p->v, p->cap * sizeof(*p->v));
-        if (p->v == NULL)
-            abort();
+        p->v = xreallocarray(p->v, p->cap * sizeof(*p->v), 1);
     }
     for (size_t i = 0; i < n; i++)
         p->v[p->n++] = v[i];
@@ -196,9 +193,9 @@ static void timeline_verdict(json_t *t, const struct tl_meas *m, double slice, d
 
     str_printf(detail, sizeof(detail),
                "slice %.0f us: %s the driver default 1024 us (%+.0f%%); switch %.1f us; the "
-               "longest wait %.2f ms is (N-1) slices, %s the seed's ~10 ms switch jitter",
+               "longest wait %.2f ms is (N-1) slices, %s the ~10 ms per switch often quoted",
                slice, fabs(dev) <= 0.10 ? "matches" : "differs from", 100 * dev, sw, worst / 1e3,
-               worst < TS_SEED_CLAIM_US ? "not" : "as large as");
+               worst < TS_QUOTED_SWITCH_US ? "not" : "as large as");
     results_verdict(t, VERDICT_INFO, "", detail);
 }
 

@@ -11,6 +11,7 @@
 #include "core/progress.h"
 #include "core/stats.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "results/results.h"
 
 /* Twice the contention runs: under time-slicing a request can take several slices, and p99.9
@@ -70,9 +71,7 @@ static int take_latencies(struct error *err, const json_t *res, struct victim_me
 
     if (n == 0)
         return error_set(err, ERR_INVALID, "the inference worker reported no requests");
-    m->all = realloc(m->all, (m->n_all + n) * sizeof(*m->all));
-    if (m->all == NULL)
-        abort();
+    m->all = xreallocarray(m->all, (m->n_all + n) * sizeof(*m->all), 1);
     mine = m->all + m->n_all;
     json_array_foreach (lat, i, v)
         mine[i] = json_number_value(v);

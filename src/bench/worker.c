@@ -13,15 +13,18 @@
 
 #include "bench/harness.h"
 #include "bench/workloads.h"
+#include "core/str.h"
+#include "core/xalloc.h"
 #include "gpu/cu.h"
 #include "gpu/info.h"
-#include "gpu/info_json.h"
+#include "gpu/mps_spec.h"
+#include "results/info_json.h"
 #include "results/results.h"
 
 static json_t *message(const char *kind, const struct worker_opts *o)
 {
-    return results_must(json_pack("{s:s, s:i, s:s}", "msg", kind, "pid", (int)getpid(), "workload",
-                                  workload_name(o->kind)));
+    return js_must(json_pack("{s:s, s:i, s:s}", "msg", kind, "pid", (int)getpid(), "workload",
+                             workload_name(o->kind)));
 }
 
 static int send_and_free(struct error *err, json_t *m)
@@ -35,17 +38,15 @@ static int send_and_free(struct error *err, json_t *m)
 /* The info worker: the parent learns the GPU through a process that may touch CUDA. */
 static int run_info(struct error *err, const struct worker_opts *o)
 {
-    struct gpu_info *g = calloc(1, sizeof(*g));
+    struct gpu_info *g = xcalloc(1, sizeof(*g));
     double t;
     json_t *m;
     int rc = -1;
 
-    if (g == NULL)
-        abort();
     if (gpu_info_query(err, o->device, NULL, g) == 0 &&
         send_and_free(err, message("ready", o)) == 0 && harness_wait_release(err, &t) == 0) {
         m = message("result", o);
-        results_set(m, "info", gpu_info_to_json(g));
+        js_set(m, "info", gpu_info_to_json(g));
         rc = send_and_free(err, m);
     }
     free(g);
@@ -54,19 +55,22 @@ static int run_info(struct error *err, const struct worker_opts *o)
 
 /* Bytes of CUDA_MPS_PINNED_DEVICE_MEM_LIMIT's entry for this device ("1=9984M", "0=10G");
  * 0 if it has none. */
+/* The limit spec sets for the device's ordinal, in bytes; 0 for none. */
 static size_t limit_bytes(const char *spec, int device)
 {
-    char *end;
-    double v;
+    struct mps_mem_limit m[MPS_MAX_MEM_LIMITS];
+    struct error err;
+    char dev[16];
+    size_t n;
 
-    if (spec == NULL || strtol(spec, &end, 10) != device || *end != '=')
+    if (spec == NULL ||
+        mps_mem_parse(&err, "the memory limit", spec, m, MPS_MAX_MEM_LIMITS, &n) < 0)
         return 0;
-    v = strtod(end + 1, &end);
-    if (*end == 'G')
-        v *= 1024;
-    else if (*end != 'M')
-        return 0;
-    return (size_t)(v * 1048576.0);
+    str_printf(dev, sizeof(dev), "%d", device);
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(m[i].dev, dev) == 0)
+            return (size_t)(m[i].mib << 20);
+    return 0;
 }
 
 /*
@@ -81,18 +85,18 @@ static void probe_limit(const struct worker_opts *o, json_t *rdy)
 
     if (limit == 0)
         return;
-    results_set(rdy, "mem_limit_bytes", json_integer((json_int_t)limit));
+    js_set(rdy, "mem_limit_bytes", json_integer((json_int_t)limit));
     /* Past the physical memory too, a refusal would prove nothing about the limit. Under a
      * limit, MPS reports the GPU's total but only the limit's free memory (measured on an
      * H100, driver 580), so the total is the physical figure to compare with. */
     if (cudaMemGetInfo(&free_b, &total_b) != cudaSuccess ||
         limit + (256u << 20) >= total_b - total_b / 10) {
-        results_set(rdy, "over_limit_alloc", results_string("inconclusive"));
+        js_set(rdy, "over_limit_alloc", js_string("inconclusive"));
         return;
     }
     rc = cudaMalloc(&p, limit + (256u << 20));
-    results_set(rdy, "over_limit_alloc",
-                results_string(rc == cudaSuccess ? "succeeded" : cudaGetErrorName(rc)));
+    js_set(rdy, "over_limit_alloc",
+           js_string(rc == cudaSuccess ? "succeeded" : cudaGetErrorName(rc)));
     if (rc == cudaSuccess)
         cudaFree(p);
     cudaGetLastError(); /* an allocation failure is not sticky; clear it */
@@ -121,11 +125,11 @@ static int timed(struct error *err, struct wl *w, double duration_s, json_t *res
         t1 = harness_now();
     } while (t1 - t0 < duration_s);
     w->timing = false;
-    results_set(res, "t0", json_real(t0));
-    results_set(res, "t1", json_real(t1));
-    results_set(res, "steps", json_integer((json_int_t)steps));
-    results_set(res, "work", json_real(w->work_per_step * (double)steps));
-    results_set(res, "rate", json_real(w->work_per_step * (double)steps / (t1 - t0)));
+    js_set(res, "t0", json_real(t0));
+    js_set(res, "t1", json_real(t1));
+    js_set(res, "steps", json_integer((json_int_t)steps));
+    js_set(res, "work", json_real(w->work_per_step * (double)steps));
+    js_set(res, "rate", json_real(w->work_per_step * (double)steps / (t1 - t0)));
     return 0;
 }
 
@@ -144,7 +148,7 @@ static int run_workload(struct error *err, const struct worker_opts *o)
     if (send_and_free(err, rdy) < 0 || harness_wait_release(err, &t_release) < 0)
         goto out;
     res = message("result", o);
-    results_set(res, "t_release", json_real(t_release));
+    js_set(res, "t_release", json_real(t_release));
     if (timed(err, &w, o->duration_s, res) < 0) {
         json_decref(res);
         goto out;
@@ -183,20 +187,20 @@ static int run_client(struct error *err, const struct worker_opts *o)
         rc = cudaFree(NULL);
     ctx_ms = (harness_now() - t0) * 1e3;
     m = message("ready", o);
-    results_set(m, "context", results_string(rc == cudaSuccess ? "ok" : cudaGetErrorName(rc)));
-    results_set(m, "context_error", json_integer(rc));
-    results_set(m, "context_ms", json_real(ctx_ms));
+    js_set(m, "context", js_string(rc == cudaSuccess ? "ok" : cudaGetErrorName(rc)));
+    js_set(m, "context_error", json_integer(rc));
+    js_set(m, "context_ms", json_real(ctx_ms));
     if (rc == cudaSuccess && cudaMemGetInfo(&free_b, &total_b) == cudaSuccess)
-        results_set(m, "mem_free_bytes", json_integer((json_int_t)free_b));
+        js_set(m, "mem_free_bytes", json_integer((json_int_t)free_b));
     if (send_and_free(err, m) < 0 || harness_wait_release(err, &t_release) < 0)
         return -1;
     t0 = harness_now();
     hold(o->duration_s);
     m = message("result", o);
-    results_set(m, "t_release", json_real(t_release));
-    results_set(m, "t0", json_real(t0));
-    results_set(m, "t1", json_real(harness_now()));
-    results_set(m, "rate", json_real(0));
+    js_set(m, "t_release", json_real(t_release));
+    js_set(m, "t0", json_real(t0));
+    js_set(m, "t1", json_real(harness_now()));
+    js_set(m, "rate", json_real(0));
     return send_and_free(err, m);
 }
 

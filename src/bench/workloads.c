@@ -3,6 +3,8 @@
  */
 #include "bench/workloads.h"
 
+#include "core/xalloc.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,9 +188,7 @@ static int count_smids(struct error *err, struct wl *w)
     smem = (size_t)per_sm / 2 + 1024;
     if (smem > (size_t)per_block)
         smem = (size_t)per_block;
-    host = calloc(blocks, sizeof(*host));
-    if (host == NULL)
-        abort();
+    host = xcalloc(blocks, sizeof(*host));
     if (CU(err, k_spin_allow_smem(smem)) < 0 ||
         CU(err, cudaMalloc((void **)&ids, blocks * sizeof(*ids))) < 0 ||
         CU(err, k_spin(w->s, blocks, 32, smem, SMID_SPIN_NS, ids)) < 0 ||
@@ -264,15 +264,15 @@ static int gemm_step(struct error *err, struct wl *w)
 
 static json_t *trace_json(const struct k_timeline_out *out, const uint64_t *gaps)
 {
-    json_t *g = results_must(json_array());
+    json_t *g = js_must(json_array());
 
     for (unsigned i = 0; i < out->n_gaps; i++)
-        results_append(g, results_must(json_pack("[I, I]", (json_int_t)gaps[2 * i],
-                                                 (json_int_t)gaps[2 * i + 1])));
-    return results_must(json_pack("{s:I, s:I, s:I, s:I, s:i, s:o}", "first", (json_int_t)out->first,
-                                  "last", (json_int_t)out->last, "run_ns", (json_int_t)out->run_ns,
-                                  "tick_ns", (json_int_t)out->tick_ns, "dropped", (int)out->dropped,
-                                  "gaps", g));
+        js_append(
+            g, js_must(json_pack("[I, I]", (json_int_t)gaps[2 * i], (json_int_t)gaps[2 * i + 1])));
+    return js_must(json_pack("{s:I, s:I, s:I, s:I, s:i, s:o}", "first", (json_int_t)out->first,
+                             "last", (json_int_t)out->last, "run_ns", (json_int_t)out->run_ns,
+                             "tick_ns", (json_int_t)out->tick_ns, "dropped", (int)out->dropped,
+                             "gaps", g));
 }
 
 static int spin_step(struct error *err, struct wl *w)
@@ -288,9 +288,7 @@ static int spin_step(struct error *err, struct wl *w)
         return -1;
     if (!w->timing || w->trace != NULL)
         return 0;
-    gaps = malloc(2 * sizeof(uint64_t) * (out.n_gaps + 1));
-    if (gaps == NULL)
-        abort();
+    gaps = xmalloc(2 * sizeof(uint64_t) * (out.n_gaps + 1));
     if (CU(err, cudaMemcpy(gaps, w->gaps, 2 * sizeof(uint64_t) * out.n_gaps,
                            cudaMemcpyDeviceToHost)) == 0)
         w->trace = trace_json(&out, gaps);
@@ -307,9 +305,7 @@ static void keep_latency(struct wl *w, double us)
 {
     if (w->n_lat == w->cap_lat) {
         w->cap_lat = w->cap_lat == 0 ? 4096 : 2 * w->cap_lat;
-        w->lat_us = realloc(w->lat_us, w->cap_lat * sizeof(*w->lat_us));
-        if (w->lat_us == NULL)
-            abort();
+        w->lat_us = xreallocarray(w->lat_us, w->cap_lat * sizeof(*w->lat_us), 1);
     }
     w->lat_us[w->n_lat++] = us;
 }
@@ -394,21 +390,21 @@ void wl_describe(const struct wl *w, json_t *rdy)
 
     /* Under an MPS pinned-memory limit, what the client is told it has. */
     if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) {
-        results_set(rdy, "mem_total_bytes", json_integer((json_int_t)total_b));
-        results_set(rdy, "mem_free_bytes", json_integer((json_int_t)free_b));
+        js_set(rdy, "mem_total_bytes", json_integer((json_int_t)total_b));
+        js_set(rdy, "mem_free_bytes", json_integer((json_int_t)free_b));
     }
-    results_set(rdy, "sms", json_integer(w->sms));
-    results_set(rdy, "smids", json_integer(w->smids));
-    results_set(rdy, "streams", json_integer(w->n_lanes + 1));
-    results_set(rdy, "batch", json_integer(w->batch));
-    results_set(rdy, "op_ms", results_real(w->op_ms));
-    results_set(rdy, "unit", results_string(w->unit));
+    js_set(rdy, "sms", json_integer(w->sms));
+    js_set(rdy, "smids", json_integer(w->smids));
+    js_set(rdy, "streams", json_integer(w->n_lanes + 1));
+    js_set(rdy, "batch", json_integer(w->batch));
+    js_set(rdy, "op_ms", js_real(w->op_ms));
+    js_set(rdy, "unit", js_string(w->unit));
     if (w->o->kind == WL_GEMM || w->o->kind == WL_INFER) {
-        results_set(rdy, "dtype", results_string(gemm_dtype_name(dtype(w))));
-        results_set(rdy, "algo_id", json_integer(w->plan.algo_id));
-        results_set(rdy, "ctas", json_integer((json_int_t)w->plan.ctas));
-        results_set(rdy, "waves", results_real(w->plan.waves));
-        results_set(rdy, "cluster_x", json_integer(w->plan.cluster_x));
+        js_set(rdy, "dtype", js_string(gemm_dtype_name(dtype(w))));
+        js_set(rdy, "algo_id", json_integer(w->plan.algo_id));
+        js_set(rdy, "ctas", json_integer((json_int_t)w->plan.ctas));
+        js_set(rdy, "waves", js_real(w->plan.waves));
+        js_set(rdy, "cluster_x", json_integer(w->plan.cluster_x));
     }
 }
 
@@ -417,13 +413,13 @@ void wl_report(const struct wl *w, json_t *res)
     json_t *lat;
 
     if (w->trace != NULL)
-        results_set(res, "trace", json_incref(w->trace));
+        js_set(res, "trace", json_incref(w->trace));
     if (w->o->kind != WL_INFER)
         return;
-    lat = results_must(json_array());
+    lat = js_must(json_array());
     for (size_t i = 0; i < w->n_lat; i++)
-        results_append(lat, json_real(w->lat_us[i]));
-    results_set(res, "latencies_us", lat);
+        js_append(lat, json_real(w->lat_us[i]));
+    js_set(res, "latencies_us", lat);
 }
 
 void wl_teardown(struct wl *w)

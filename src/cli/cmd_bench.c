@@ -18,26 +18,27 @@
 #include "cli/cli.h"
 #include "core/progress.h"
 #include "core/strparse.h"
-#include "gpu/info_json.h"
+#include "core/xalloc.h"
 #include "gpu/mps_daemon.h"
 #include "gpu/nvml.h"
+#include "results/info_json.h"
 #include "results/results.h"
 #include "results/table.h"
 
 static const char usage[] =
     "usage: gpushare bench streams [--device N] [--trials N] [--warmup N] [--only PARTS]\n"
-    "                              [--json] [-o FILE]\n"
+    "                              [--json] [-o FILE [--force]]\n"
     "       gpushare bench timeslice [--device N] [--trials N] [--duration S] [--procs N]\n"
     "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
-    "                              [--spin-ms X] [--gap-us X] [--json] [-o FILE]\n"
+    "                              [--spin-ms X] [--gap-us X] [--json] [-o FILE [--force]]\n"
     "       gpushare bench mps [--device N] [--trials N] [--duration S] [--procs N]\n"
     "                              [--sizes LIST] [--dtype fp32|bf16] [--only PARTS]\n"
-    "                              [--clients N] [--sweep-step P] [--json] [-o FILE]\n"
+    "                              [--clients N] [--sweep-step P] [--json] [-o FILE [--force]]\n"
     "       gpushare bench mig [--device N] [--trials N] [--duration S] [--profiles LIST]\n"
-    "                              [--json] [-o FILE]\n"
+    "                              [--json] [-o FILE [--force]]\n"
     "       gpushare bench mix [--device N] [--trials N] [--duration S] [--procs LIST]\n"
     "                              [--rate R] [--modes LIST] [--neighbour LIST]\n"
-    "                              [--hidden N] [--layers N] [--json] [-o FILE]\n";
+    "                              [--hidden N] [--layers N] [--json] [-o FILE [--force]]\n";
 
 static const char help[] =
     "streams: in-process sharing with CUDA streams: spin-kernel concurrency against its ideal,\n"
@@ -90,7 +91,9 @@ static const char help[] =
     "      --spin-ms X    timeslice: run time of each timeline kernel (default 200)\n"
     "      --gap-us X     timeslice: a timer step longer than X us is a gap (default 4)\n"
     "      --json         print the results document on stdout instead of the table\n"
-    "  -o, --output FILE  write the results document to FILE (atomically)\n"
+    "  -o, --output FILE  write the results document to FILE (atomically); checked before\n"
+    "                     anything is measured\n"
+    "  -f, --force        replace FILE when it exists\n"
     "  -h, --help         this help\n\n"
     "Exit status: 0 ok, 1 a part failed (the document still holds the rest), 2 usage error,\n"
     "69 no NVIDIA driver or GPU, 130 interrupted (workers stopped, the MPS daemon stopped, the\n"
@@ -102,9 +105,9 @@ struct bench_opts {
     enum bench_mode mode;
     int device;
     unsigned trials, warmup, parts;
-    bool trials_set;
+    const char *trials_arg; /* --trials as given: its range depends on the mode */
     const char *only;
-    bool json;
+    bool json, force;
     const char *out;
     double duration;
     struct timeslice_opts ts;
@@ -183,10 +186,7 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
     case 'd':
         return cli_device(err, arg, &o->device);
     case 'n':
-        if (parse_uint(err, "--trials", arg, 1, 1000, &v) < 0)
-            return -1;
-        o->trials = (unsigned)v;
-        o->trials_set = true;
+        o->trials_arg = arg;
         return 0;
     case 'w':
         if (parse_uint(err, "--warmup", arg, 1, 100, &v) < 0)
@@ -201,27 +201,61 @@ static int parse_value(int opt, const char *arg, struct bench_opts *o, struct er
     }
 }
 
+static int run_multi(struct bench_opts *o);
+static int run_streams(struct bench_opts *o);
+
+/* The modes, their --trials range and default, and what runs them. Streams repeats short
+ * kernels, so it takes more trials; the multi-process modes repeat seconds-long windows. */
+static const struct bench_mode_row {
+    const char *name;
+    enum bench_mode mode;
+    unsigned trials_min, trials_max, trials_default;
+    int (*run)(struct bench_opts *o);
+} bench_modes[] = {
+    {"streams", MODE_STREAMS, 3, 1000, 10, run_streams},
+    {"timeslice", MODE_TIMESLICE, 1, TS_MAX_TRIALS, 3, run_multi},
+    {"mps", MODE_MPS, 1, TS_MAX_TRIALS, 3, run_multi},
+    {"mig", MODE_MIG, 1, TS_MAX_TRIALS, 3, run_multi},
+    {"mix", MODE_MIX, 1, TS_MAX_TRIALS, 3, run_multi},
+};
+#define BENCH_MODES "streams, timeslice, mps, mig or mix"
+
+static const struct bench_mode_row *mode_row(enum bench_mode m)
+{
+    for (size_t i = 0; i < sizeof(bench_modes) / sizeof(bench_modes[0]); i++)
+        if (bench_modes[i].mode == m)
+            return &bench_modes[i];
+    return NULL;
+}
+
 static int parse_mode(struct error *err, int argc, char **argv, struct bench_opts *o)
 {
     if (optind >= argc)
-        return error_set(err, ERR_USAGE,
-                         "which mode? expected streams, timeslice, mps, mig or mix");
-    if (strcmp(argv[optind], "streams") == 0)
-        o->mode = MODE_STREAMS;
-    else if (strcmp(argv[optind], "timeslice") == 0)
-        o->mode = MODE_TIMESLICE;
-    else if (strcmp(argv[optind], "mps") == 0)
-        o->mode = MODE_MPS;
-    else if (strcmp(argv[optind], "mig") == 0)
-        o->mode = MODE_MIG;
-    else if (strcmp(argv[optind], "mix") == 0)
-        o->mode = MODE_MIX;
-    else
-        return error_set(err, ERR_USAGE,
-                         "unknown mode '%.40s': expected streams, timeslice, mps, mig or mix",
+        return error_set(err, ERR_USAGE, "which mode? expected " BENCH_MODES);
+    for (size_t i = 0; i < sizeof(bench_modes) / sizeof(bench_modes[0]); i++)
+        if (strcmp(argv[optind], bench_modes[i].name) == 0)
+            o->mode = bench_modes[i].mode;
+    if (o->mode == MODE_NONE)
+        return error_set(err, ERR_USAGE, "unknown mode '%.40s': expected " BENCH_MODES,
                          argv[optind]);
     if (optind + 1 < argc)
         return error_set(err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind + 1]);
+    return 0;
+}
+
+/* --trials in the mode's range, or the mode's default. */
+static int check_trials(struct error *err, struct bench_opts *o)
+{
+    const struct bench_mode_row *m = mode_row(o->mode);
+    unsigned long v;
+
+    if (o->trials_arg == NULL) {
+        o->trials = m->trials_default;
+        return 0;
+    }
+    if (parse_uint(err, "--trials", o->trials_arg, m->trials_min, m->trials_max, &v) < 0)
+        return error_wrap(err, "bench %s", m->name);
+    o->trials = (unsigned)v;
     return 0;
 }
 
@@ -249,19 +283,10 @@ static int check_procs(struct error *err, struct bench_opts *o)
 /* Ranges and parts that depend on the mode, which may come after the options. */
 static int check_mode_options(struct error *err, struct bench_opts *o)
 {
-    if (check_procs(err, o) < 0)
+    if (check_procs(err, o) < 0 || check_trials(err, o) < 0)
         return -1;
-    if (o->mode == MODE_STREAMS) {
-        if (o->trials_set && o->trials < 3)
-            return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 3 to 1000",
-                             o->trials);
+    if (o->mode == MODE_STREAMS)
         return o->only != NULL ? streams_parse_parts(err, o->only, &o->parts) : 0;
-    }
-    if (!o->trials_set)
-        o->trials = 3;
-    if (o->trials > TS_MAX_TRIALS)
-        return error_set(err, ERR_USAGE, "%u for --trials: expected an integer from 1 to %d",
-                         o->trials, TS_MAX_TRIALS);
     if (o->mode == MODE_MIG || o->mode == MODE_MIX)
         return o->only != NULL
                    ? error_set(err, ERR_USAGE, "--only is for streams, timeslice and mps")
@@ -292,15 +317,12 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
         {"neighbour", required_argument, NULL, 'N'},
         {"hidden", required_argument, NULL, 'H'},
         {"layers", required_argument, NULL, 'L'},
-        {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_DOC_OPTIONS,
     };
     struct error err;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, ":d:n:w:o:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":d:n:w:o:fh", opts, NULL)) != -1) {
         if (opt == 'h') {
             printf("%s\n%s", usage, help);
             *done = true;
@@ -310,6 +332,8 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
             o->json = true;
         else if (opt == 'o')
             o->out = optarg;
+        else if (opt == 'f')
+            o->force = true;
         else if (opt == '?' || opt == ':')
             return cli_bad_option(usage, argv, opt);
         else if (parse_value(opt, optarg, o, &err) < 0)
@@ -317,6 +341,9 @@ static int parse(int argc, char **argv, struct bench_opts *o, bool *done)
     }
     if (parse_mode(&err, argc, argv, o) < 0 || check_mode_options(&err, o) < 0)
         return cli_usage_error(usage, &err);
+    // Before any measuring: a benchmark that cannot write its document has wasted its run.
+    if (cli_check_out(&err, o->out, o->force) < 0)
+        return cli_fail(&err);
     return EXIT_OK;
 }
 
@@ -326,7 +353,8 @@ static int finish(json_t *doc, const struct bench_opts *o, int bench_rc, const s
     struct error werr;
     int rc = EXIT_OK;
 
-    if (cli_write_doc(&werr, doc, o->out) < 0 || (o->json && results_write(&werr, doc, "-") < 0))
+    if (cli_write_doc(&werr, doc, o->out, o->force) < 0 ||
+        (o->json && results_write(&werr, doc, "-") < 0))
         rc = cli_fail(&werr);
     if (!o->json)
         results_print_table(stdout, doc);
@@ -352,9 +380,7 @@ static int run_mode(struct error *err, struct bench_opts *o, struct multi_ctx *c
                  json_string_value(json_object_get(info, "name")), o->trials, o->duration);
         return bench_mix(err, c, &o->mix);
     }
-    g = calloc(1, sizeof(*g));
-    if (g == NULL)
-        abort();
+    g = xcalloc(1, sizeof(*g));
     rc = gpu_info_from_json(err, info, g);
     if (rc == 0 && o->mode == MODE_MPS) {
         /* The same processes as timeslice, through the daemon. */
@@ -376,7 +402,7 @@ static int run_mode(struct error *err, struct bench_opts *o, struct multi_ctx *c
 /* Multi-process modes: the parent never initialises CUDA; a worker describes the GPU. */
 static int run_multi(struct bench_opts *o)
 {
-    struct multi_ctx *c = calloc(1, sizeof(*c));
+    struct multi_ctx *c = xcalloc(1, sizeof(*c));
     struct run_meta meta = {.git_dirty = -1,
                             .command = o->mode == MODE_MIG   ? "bench mig"
                                        : o->mode == MODE_MPS ? "bench mps"
@@ -389,8 +415,6 @@ static int run_multi(struct bench_opts *o)
     json_t *info, *doc;
     int rc;
 
-    if (c == NULL)
-        abort();
     /* For the whole run SIGINT and SIGTERM only raise a flag, which every run checks: the
      * document is written, and an MPS daemon of bench mig is stopped, whenever they come. */
     mps_guard_install(&guard);
@@ -418,7 +442,7 @@ static int run_multi(struct bench_opts *o)
 
 static int run_streams(struct bench_opts *o)
 {
-    struct gpu_info *g = calloc(1, sizeof(*g));
+    struct gpu_info *g = xcalloc(1, sizeof(*g));
     struct run_meta meta = {.git_dirty = -1,
                             .command = "bench streams",
                             .argc = cli_given_argc(),
@@ -428,8 +452,6 @@ static int run_streams(struct bench_opts *o)
     int rc;
     json_t *doc;
 
-    if (g == NULL)
-        abort();
     if (gpu_info_query(&err, o->device, NULL, g) < 0) {
         rc = cli_fail(&err);
         free(g);
@@ -448,7 +470,6 @@ static int run_streams(struct bench_opts *o)
 int cmd_bench(int argc, char **argv)
 {
     struct bench_opts o = {
-        .trials = 10,
         .warmup = 2,
         .parts = STREAMS_ALL,
         .duration = 2,
@@ -480,7 +501,5 @@ int cmd_bench(int argc, char **argv)
 
     if (rc != EXIT_OK || done)
         return rc;
-    if (o.mode == MODE_STREAMS)
-        return run_streams(&o);
-    return run_multi(&o);
+    return mode_row(o.mode)->run(&o);
 }

@@ -14,67 +14,42 @@
 #include "cli/cli.h"
 #include "cli/emit_targets.h"
 #include "core/fileset.h"
+#include "core/json.h"
 #include "core/str.h"
 #include "core/strparse.h"
+#include "core/xalloc.h"
 #include "emit/mps.h"
+#include "mig/catalog.h"
 #include "plan/evidence.h"
 #include "plan/mps_share.h"
 #include "plan/plandoc.h"
 #include "results/results.h"
 
-struct emit_target {
-    const char *name;
-    int (*fn)(int argc, char **argv); /* argv[0] is the target's name */
-    const char *summary;
-};
-
 static int emit_mps(int argc, char **argv);
 
-static const struct emit_target targets[] = {
-    {"mps", emit_mps, "MPS control daemon: start and stop scripts, systemd unit, environment file"},
+static const struct cmd targets[] = {
+    {"mps", emit_mps, "MPS control daemon: start and stop scripts, systemd unit, environment file",
+     false},
     {"k8s", emit_k8s,
      "Kubernetes: device-plugin config, Helm and GPU Operator values, node labels, mig-manager\n"
-     "         config, an example Deployment; or a Job benchmarking every GPU node"},
+     "         config, an example Deployment; or a Job benchmarking every GPU node",
+     false},
 };
-#define NTARGETS (sizeof(targets) / sizeof(targets[0]))
 
-static const char usage[] =
-    "usage: gpushare emit TARGET [OPTIONS]   (gpushare emit TARGET --help)\n";
-
-static void print_targets(FILE *f)
-{
-    fprintf(f, "\ntargets:\n");
-    for (size_t i = 0; i < NTARGETS; i++)
-        fprintf(f, "  %-6s %s\n", targets[i].name, targets[i].summary);
-    fprintf(f, "\nExit status: 0 written, 1 failure (nothing written), 2 usage error.\n");
-}
+static const struct cli_group group = {
+    .noun = "target",
+    .usage = "usage: gpushare emit TARGET [OPTIONS]   (gpushare emit TARGET --help)\n",
+    .about = "Write the files that deploy a sharing mode into a directory; gpushare runs none "
+             "of them.",
+    .footer = "Exit status: 0 written, 1 failure (nothing written), 2 usage error.\n",
+    .width = 6,
+    .subs = targets,
+    .n = sizeof(targets) / sizeof(targets[0]),
+};
 
 int cmd_emit(int argc, char **argv)
 {
-    struct error err;
-    char list[128] = "";
-
-    if (argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
-        printf("%s\nWrite the files that deploy a sharing mode into a directory; gpushare runs "
-               "none of them.\n",
-               usage);
-        print_targets(stdout);
-        return EXIT_OK;
-    }
-    for (size_t i = 0; i < NTARGETS; i++) {
-        size_t len = strlen(list);
-
-        str_printf(list + len, sizeof(list) - len, i == 0 ? "%s" : ", %s", targets[i].name);
-        if (argc >= 2 && strcmp(argv[1], targets[i].name) == 0) {
-            cli_reset_getopt();
-            return targets[i].fn(argc - 1, argv + 1);
-        }
-    }
-    if (argc < 2)
-        error_set(&err, ERR_USAGE, "which target? expected %s", list);
-    else
-        error_set(&err, ERR_USAGE, "unknown target '%.40s': expected %s", argv[1], list);
-    return cli_usage_error(usage, &err);
+    return cli_dispatch(&group, argc, argv);
 }
 
 /* ---- gpushare emit mps ---- */
@@ -242,12 +217,47 @@ static int parse_mps(int argc, char **argv, struct mps_cli *c)
 
         if (parse_uint(&err, "--clients", c->clients, 1, EMIT_MPS_MAX_CLIENTS, &n) < 0)
             return cli_usage_error(mps_usage, &err);
+        if (emit_mps_clients_check(&err, "--clients", (unsigned)n, c->results) < 0)
+            return cli_usage_error(mps_usage, &err);
         c->o.plan_clients = (unsigned)n;
         c->o.plan_pct_centi = mps_share_pct((unsigned)n) * 100;
         mps_share_why((unsigned)n, c->why, sizeof(c->why));
         c->o.plan_why = c->why;
     }
     return -1;
+}
+
+int emit_mps_clients_check(struct error *err, const char *option, unsigned clients,
+                           const char *results)
+{
+    struct ev_docs docs;
+    struct evidence *ev;
+    const struct mig_gpu *g;
+    char cite[400];
+    double limit;
+
+    if (evidence_docs_init(err, &docs) < 0)
+        return -1;
+    if (results != NULL && evidence_docs_add(err, &docs, results) < 0) {
+        evidence_docs_release(&docs);
+        return -1;
+    }
+    // The limit belongs to the driver more than the card: the user's card, else the committed.
+    g = results != NULL ? docs.d[docs.n - 1].g : NULL;
+    if (g == NULL)
+        g = mig_gpu_by_nvml_name(docs.d[0].card);
+    ev = xcalloc(1, sizeof(*ev));
+    evidence_for(&docs, g, ev);
+    limit = ev->f[EV_MPS_CLIENTS].v;
+    evidence_cite(ev, EV_MPS_CLIENTS, cite, sizeof(cite));
+    free(ev);
+    evidence_docs_release(&docs);
+    if (!(clients > limit))
+        return 0;
+    return error_set(err, ERR_USAGE,
+                     "%s %u: one MPS server accepted %.0f clients (%s); measure your card with "
+                     "`gpushare bench mps --only clients -o R.json` and pass --results R.json",
+                     option, clients, limit, cite);
 }
 
 /* What was written and with which values, for people: the JSON summary as text. */
@@ -353,8 +363,8 @@ static int emit_mps(int argc, char **argv)
         return cli_fail(&err);
     sum = emit_mps_json(&cfg, c.out);
     if (c.json) {
-        json_dumpf(sum, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-        fputc('\n', stdout);
+        // A failed write shows in the exit status: main checks stdout at the end.
+        (void)js_dump(&(struct error){0}, sum, stdout, "what was written");
     } else {
         print_summary(sum, &cfg, c.out);
     }

@@ -9,8 +9,10 @@
 
 #include "bench/bounds.h"
 #include "cli/cli.h"
+#include "core/xalloc.h"
 #include "gpu/info.h"
-#include "gpu/info_json.h"
+#include "gpu/pcie.h"
+#include "results/info_json.h"
 #include "results/results.h"
 
 static const char usage[] =
@@ -25,27 +27,28 @@ static const char help[] =
     "                        or /tmp/nvidia-mps)\n"
     "      --json            print a results document holding the info block on stdout\n"
     "  -o, --output FILE     write that document to FILE (atomically)\n"
+    "  -f, --force           replace FILE when it exists\n"
     "  -h, --help            this help\n\n"
     "Exit status: 0 ok, 1 failure, 2 usage error, 69 no NVIDIA driver or GPU.\n";
 
 struct info_opts {
     int device;
     const char *mps_dir;
-    bool json;
+    bool json, force;
     const char *out;
 };
 
 static int parse(int argc, char **argv, struct info_opts *o, bool *done)
 {
     static const struct option opts[] = {
-        {"device", required_argument, NULL, 'd'}, {"mps-pipe-dir", required_argument, NULL, 'm'},
-        {"json", no_argument, NULL, 'j'},         {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"device", required_argument, NULL, 'd'},
+        {"mps-pipe-dir", required_argument, NULL, 'm'},
+        CLI_DOC_OPTIONS,
     };
     struct error err;
     int opt;
 
-    while ((opt = getopt_long(argc, argv, ":d:o:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":d:o:fh", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':
             if (cli_device(&err, optarg, &o->device) < 0)
@@ -60,6 +63,9 @@ static int parse(int argc, char **argv, struct info_opts *o, bool *done)
         case 'o':
             o->out = optarg;
             break;
+        case 'f':
+            o->force = true;
+            break;
         case 'h':
             printf("%s\n%s", usage, help);
             *done = true;
@@ -72,6 +78,8 @@ static int parse(int argc, char **argv, struct info_opts *o, bool *done)
         error_set(&err, ERR_USAGE, "unexpected argument '%.40s'", argv[optind]);
         return cli_usage_error(usage, &err);
     }
+    if (cli_check_out(&err, o->out, o->force) < 0)
+        return cli_fail(&err);
     return EXIT_OK;
 }
 
@@ -112,7 +120,7 @@ static void print_mig(const struct mig_info *m)
     }
 }
 
-static void print_info(const struct gpu_info *g)
+void cli_print_info(const struct gpu_info *g)
 {
     const struct pcie_info *p = &g->pcie;
 
@@ -138,7 +146,7 @@ static void print_info(const struct gpu_info *g)
     print_opt_uint("width max", p->has_width_max, p->width_max, " lanes");
     if (p->has_gen_max && p->has_width_max)
         printf("  %-20s %.1f GB/s per direction\n", "link bound",
-               bound_pcie_gbps(p->gen_max, p->width_max));
+               pcie_gbps_per_direction(p->gen_max, p->width_max));
     printf("%-22s %s\n", "compute mode", g->has_compute_mode ? g->compute_mode : "n/a");
     printf("%-22s %s\n", "persistence mode",
            g->has_persistence ? (g->persistence_enabled ? "Enabled" : "Disabled") : "n/a");
@@ -150,15 +158,13 @@ static void print_info(const struct gpu_info *g)
 int cmd_info(int argc, char **argv)
 {
     struct info_opts o = {0};
-    struct gpu_info *g = calloc(1, sizeof(*g));
+    struct gpu_info *g = xcalloc(1, sizeof(*g));
     struct run_meta meta = {0};
     struct error err;
     bool done = false;
     json_t *doc = NULL;
     int rc;
 
-    if (g == NULL)
-        abort();
     rc = parse(argc, argv, &o, &done);
     if (rc != EXIT_OK || done)
         goto out;
@@ -171,12 +177,13 @@ int cmd_info(int argc, char **argv)
     meta.argc = cli_given_argc();
     meta.argv = cli_given_argv();
     doc = results_new(&meta, gpu_info_to_json(g));
-    if (cli_write_doc(&err, doc, o.out) < 0 || (o.json && results_write(&err, doc, "-") < 0)) {
+    if (cli_write_doc(&err, doc, o.out, o.force) < 0 ||
+        (o.json && results_write(&err, doc, "-") < 0)) {
         rc = cli_fail(&err);
         goto out;
     }
     if (!o.json)
-        print_info(g);
+        cli_print_info(g);
 out:
     json_decref(doc);
     free(g);

@@ -13,6 +13,7 @@
 #include "cli/mps_cli.h"
 #include "core/str.h"
 #include "core/strparse.h"
+#include "core/xalloc.h"
 
 const char mps_usage[] =
     "usage: gpushare mps start [--pipe-dir DIR] [--log-dir DIR] [--thread-pct P]\n"
@@ -21,20 +22,6 @@ const char mps_usage[] =
     "       gpushare mps status [--pipe-dir DIR] [--json]\n"
     "       gpushare mps exec [--pipe-dir DIR] [--thread-pct P] [--mem-limit SPEC]\n"
     "                         [--priority 0|1] [--no-check] [--] CMD [ARGS...]\n";
-
-static const char help[] =
-    "An MPS control daemon for this user, and commands run as its clients.\n\n"
-    "  start    start a daemon in private directories (or --pipe-dir/--log-dir), apply and\n"
-    "           read back its default settings, record it, and print the shell lines that\n"
-    "           point clients at it: eval \"$(gpushare mps start)\"\n"
-    "  stop     stop the daemon gpushare recorded ('quit', then SIGTERM, then SIGKILL) and\n"
-    "           remove the directories its start made\n"
-    "  status   whether a daemon answers; its servers, their clients, the settings in force\n"
-    "  exec     run CMD as a client, with per-client limits from the options\n\n"
-    "Each subcommand takes --help. gpushare never changes the GPU's compute mode: start prints\n"
-    "the nvidia-smi command when EXCLUSIVE_PROCESS is not set. See docs/mps.md.\n\n"
-    "Exit status: 0 ok, 1 failure, 2 usage error, 3 (status) no daemon answers, 130 interrupted;\n"
-    "exec: CMD's own, or 126/127 when CMD cannot be run or is not found.\n";
 
 int mps_opt_dir(struct error *err, const char *opt, const char *arg, char *out, size_t size)
 {
@@ -61,10 +48,8 @@ static void warn_record(const char *path, const struct error *why)
 
 struct mps_state *mps_records(struct error *err, size_t *n)
 {
-    struct mps_state *s = calloc(MPS_CLI_MAX_RECORDS, sizeof(*s));
+    struct mps_state *s = xcalloc(MPS_CLI_MAX_RECORDS, sizeof(*s));
 
-    if (s == NULL)
-        abort();
     if (mps_state_list(err, s, MPS_CLI_MAX_RECORDS, n, warn_record) < 0) {
         free(s);
         return NULL;
@@ -241,32 +226,36 @@ json_t *mps_stopped_json(const struct mps_stopped *st)
                      "error", st->err.code != ERR_OK ? json_string(st->err.msg) : json_null());
 }
 
+static const struct cmd subs[] = {
+    {"start", mps_start,
+     "start a daemon in private directories (or --pipe-dir/--log-dir), apply and\n"
+     "           read back its default settings, record it, and print the shell lines that\n"
+     "           point clients at it: eval \"$(gpushare mps start)\"",
+     false},
+    {"stop", mps_stop,
+     "stop the daemon gpushare recorded ('quit', then SIGTERM, then SIGKILL) and\n"
+     "           remove the directories its start made",
+     false},
+    {"status", mps_status,
+     "whether a daemon answers; its servers, their clients, the settings in force", false},
+    {"exec", mps_exec, "run CMD as a client, with per-client limits from the options", false},
+};
+
+static const struct cli_group group = {
+    .noun = "subcommand",
+    .usage = mps_usage,
+    .about = "An MPS control daemon for this user, and commands run as its clients.",
+    .footer =
+        "Each subcommand takes --help. gpushare never changes the GPU's compute mode: start "
+        "prints\nthe nvidia-smi command when EXCLUSIVE_PROCESS is not set. See docs/mps.md.\n\n"
+        "Exit status: 0 ok, 1 failure, 2 usage error, 3 (status) no daemon answers, 130 "
+        "interrupted;\nexec: CMD's own, or 126/127 when CMD cannot be run or is not found.\n",
+    .width = 8,
+    .subs = subs,
+    .n = sizeof(subs) / sizeof(subs[0]),
+};
+
 int cmd_mps(int argc, char **argv)
 {
-    static const struct {
-        const char *name;
-        int (*fn)(int, char **);
-    } subs[] = {
-        {"start", mps_start},
-        {"stop", mps_stop},
-        {"status", mps_status},
-        {"exec", mps_exec},
-    };
-    const char *sub = argc > 1 ? argv[1] : NULL;
-    struct error err;
-
-    if (sub != NULL && (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0)) {
-        printf("%s\n%s", mps_usage, help);
-        return EXIT_OK;
-    }
-    if (sub == NULL) {
-        error_set(&err, ERR_USAGE, "which subcommand? expected start, stop, status or exec");
-        return cli_usage_error(mps_usage, &err);
-    }
-    for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-        if (strcmp(sub, subs[i].name) == 0)
-            return subs[i].fn(argc - 1, argv + 1);
-    error_set(&err, ERR_USAGE, "unknown subcommand '%.40s': expected start, stop, status or exec",
-              sub);
-    return cli_usage_error(mps_usage, &err);
+    return cli_dispatch(&group, argc, argv);
 }

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -22,6 +21,7 @@
 #include "core/fileset.h"
 #include "core/str.h"
 #include "core/strparse.h"
+#include "core/xalloc.h"
 #include "emit/migparted.h"
 #include "emit/mps.h"
 #include "mig/catalog.h"
@@ -214,16 +214,6 @@ static int load_input(struct error *err, const struct plan_cli *c, struct demand
     return 0;
 }
 
-/* The one rule for every file a command writes: an existing one stays unless --force. */
-static int may_write(struct error *err, const char *path, bool force)
-{
-    struct stat st;
-
-    if (!force && lstat(path, &st) == 0)
-        return error_set(err, ERR_IO, "'%s' exists: give --force to replace it", path);
-    return 0;
-}
-
 /* DIR/mps: the systemd files with the plan's figures. */
 static int emit_mps_files(struct error *err, const struct plan_deploy *d, const char *dir)
 {
@@ -278,7 +268,7 @@ static int emit_mig_files(struct error *err, const struct plan_deploy *d, const 
         return error_set(err, ERR_INVALID, "the plan's MIG layout '%.80s' does not fit %s",
                          d->mig_layout, d->gpu_model);
     migparted_default_name(&l, name, sizeof(name));
-    return mig_out_files(err, out, &l, name, true);
+    return mig_out_write(err, out, &l, name, true);
 }
 
 /* --emit DIR: every artifact of the deployment, each through its emitter, into a private
@@ -286,17 +276,13 @@ static int emit_mig_files(struct error *err, const struct plan_deploy *d, const 
 static int emit_all(struct error *err, const json_t *doc, const struct plan_deploy *d,
                     const char *dir, bool force)
 {
-    char *text = json_dumps(doc, RESULTS_DUMP_FLAGS), *with_nl, tmp[4096];
+    char *text = xmust(json_dumps(doc, JS_DUMP_FLAGS), "the plan document"), *with_nl, tmp[4096];
     struct fileset_file plan_file = {"plan.json", NULL, 0644};
     size_t len;
     int rc;
 
-    if (text == NULL)
-        abort();
     len = strlen(text);
-    with_nl = malloc(len + 2);
-    if (with_nl == NULL)
-        abort();
+    with_nl = xmalloc(len + 2);
     memcpy(with_nl, text, len);
     memcpy(with_nl + len, "\n", 2);
     free(text);
@@ -339,7 +325,7 @@ static int run(const struct plan_cli *c)
 {
     struct demand_set set;
     struct ev_docs docs;
-    struct plan *p = calloc(1, sizeof(*p));
+    struct plan *p = xcalloc(1, sizeof(*p));
     struct plan_deploy d;
     struct error err;
     const char *name = "";
@@ -347,15 +333,13 @@ static int run(const struct plan_cli *c)
     json_t *doc = NULL;
     int rc = EXIT_FAIL;
 
-    if (p == NULL)
-        abort();
     memset(&set, 0, sizeof(set));
     memset(&docs, 0, sizeof(docs));
     if (load_input(&err, c, &set, &name) < 0) {
         rc = err.code == ERR_IO ? cli_fail(&err) : cli_usage_error(usage, &err);
         goto out;
     }
-    if ((c->out != NULL && may_write(&err, c->out, c->force) < 0) ||
+    if ((c->out != NULL && cli_check_out(&err, c->out, c->force) < 0) ||
         evidence_docs_init(&err, &docs) < 0) {
         rc = cli_fail(&err);
         goto out;
@@ -371,7 +355,7 @@ static int run(const struct plan_cli *c)
     }
     doc = plandoc_build(p, name);
     plandoc_deploy_of(p, &d);
-    if (c->out != NULL && results_write(&err, doc, c->out) < 0) {
+    if (cli_write_doc(&err, doc, c->out, c->force) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
@@ -383,11 +367,13 @@ static int run(const struct plan_cli *c)
         str_printf(again, sizeof(again), "gpushare plan --example %s", c->example);
     else
         str_printf(again, sizeof(again), "gpushare plan %s", name);
-    if (c->json)
-        results_write(&err, doc, "-");
-    else if (c->table)
+    if (c->json && results_write(&err, doc, "-") < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (c->table && !c->json)
         plan_out_table(stdout, p);
-    else
+    else if (!c->json)
         plan_out_text(stdout, p, name, again);
     if (c->emit != NULL && !c->json) {
         if (p->any_works)

@@ -4,8 +4,12 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/cli.h"
+#include "core/xalloc.h"
+#include "gpu/info.h"
+#include "results/info_json.h"
 #include "results/results.h"
 #include "results/table.h"
 
@@ -13,10 +17,34 @@ static const char usage[] = "usage: gpushare show [--json] FILE\n";
 
 static const char help[] =
     "Check a results document against docs/results.md and print its table: every test with\n"
-    "its median, p10-p90 spread, bound and verdict. FILE '-' reads standard input.\n\n"
+    "its median, p10-p90 spread, bound and verdict; a document without tests (info -o)\n"
+    "shows its GPU as gpushare info does. FILE '-' reads standard input.\n\n"
     "  --json      print the checked document (sorted keys) instead of the table\n"
     "  -h, --help  this help\n\n"
     "Exit status: 0 ok, 1 unreadable or invalid document, 2 usage error.\n";
+
+/* A document without tests (gpushare info -o): the GPU it describes, as info prints it. */
+static int show_info(const json_t *doc, const char *file)
+{
+    const json_t *info = json_object_get(doc, "info");
+    struct gpu_info *g;
+    struct error err;
+
+    if (!json_is_object(info)) {
+        printf("%s: no tests and no GPU information in this document\n", file);
+        return EXIT_OK;
+    }
+    g = xcalloc(1, sizeof(*g));
+    if (gpu_info_from_json(&err, info, g) < 0) {
+        free(g);
+        return cli_fail(&err);
+    }
+    printf("%s: the GPU, recorded by '%s' (no tests)\n\n", file,
+           json_string_value(json_object_get(json_object_get(doc, "run"), "command")));
+    cli_print_info(g);
+    free(g);
+    return EXIT_OK;
+}
 
 int cmd_show(int argc, char **argv)
 {
@@ -49,6 +77,8 @@ int cmd_show(int argc, char **argv)
     if (json) {
         if (results_write(&err, doc, "-") < 0)
             rc = cli_fail(&err);
+    } else if (json_array_size(json_object_get(doc, "tests")) == 0) {
+        rc = show_info(doc, argv[optind]);
     } else {
         results_print_table(stdout, doc);
     }

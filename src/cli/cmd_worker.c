@@ -9,6 +9,7 @@
 #include "bench/worker.h"
 #include "cli/cli.h"
 #include "core/strparse.h"
+#include "gpu/mps_spec.h"
 
 static const char usage[] =
     "usage: gpushare worker --workload gemm|spin|infer|copy|info|client [--device N]\n"
@@ -80,7 +81,7 @@ static int parse_value(struct error *err, int opt, const char *arg, struct worke
         return rc;
     case 'P':
         o->mps_thread_pct = arg;
-        return parse_double(err, "--mps-thread-pct", arg, 1, 100, &(double){0});
+        return mps_pct_parse(err, "--mps-thread-pct", arg, &(unsigned){0});
     case 'M':
         o->mps_mem_limit = arg;
         return 0;

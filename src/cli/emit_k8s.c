@@ -14,8 +14,8 @@
 
 #include "cli/cli.h"
 #include "cli/emit_targets.h"
-#include "plan/plandoc.h"
 #include "core/fileset.h"
+#include "core/json.h"
 #include "core/str.h"
 #include "core/strparse.h"
 #include "emit/k8s_manifests.h"
@@ -23,12 +23,14 @@
 #include "emit/migparted.h"
 #include "mig/catalog.h"
 #include "mig/geometry.h"
+#include "plan/plandoc.h"
 
 static const char usage[] =
     "usage: gpushare emit k8s --mode timeslice|mps|mig-single|mig-mixed --out DIR [--replicas N]\n"
     "                         [--rename] [--mig-layout LIST --gpu MODEL] [--mig-config NAME]\n"
     "                         [--profile P] [--name NAME] [--namespace NS] [--thread-pct P]\n"
-    "                         [--mem-limit SPEC] [--image IMAGE] [--force] [--json]\n"
+    "                         [--mem-limit SPEC] [--results FILE] [--image IMAGE] [--force]\n"
+    "                         [--json]\n"
     "       gpushare emit k8s --plan PLAN.json --out DIR [--force] [--json]\n"
     "       gpushare emit k8s --fleet-bench --out DIR [--nodes N | --node-list A,B,...]\n"
     "                         [--bench MODE] [--gpus-per-pod N] [--image IMAGE] [--namespace NS]\n"
@@ -46,7 +48,10 @@ static const char help[] =
     "                    time-sliced too)\n"
     "  --plan PLAN.json  the mode, replicas, thread percentage, memory limit and MIG layout a\n"
     "                    plan decided (gpushare plan -o)\n"
-    "  --replicas N      replicas per GPU or MIG device, 2..1024 (timeslice, mps: default 4)\n"
+    "  --replicas N      replicas per GPU or MIG device, 2..1024 (timeslice, mps: default 4);\n"
+    "                    mps: at most the clients one MPS server accepted (48 measured on an\n"
+    "                    H100 with CUDA 13.0, or what --results measured)\n"
+    "  --results FILE    mps: a `gpushare bench mps` document of your card, for its client limit\n"
     "  --rename          advertise nvidia.com/gpu.shared instead of nvidia.com/gpu\n"
     "  --mig-layout LIST --gpu MODEL  the MIG layout (gpushare mig check syntax) for the\n"
     "                    mig-manager ConfigMap, config named --mig-config or after the layout\n"
@@ -78,7 +83,7 @@ struct k8s_cli {
     enum k8s_share mode;
     unsigned replicas, nodes, gpus;
     const char *out, *mig_layout, *gpu, *mig_config, *profile, *name, *namespace;
-    const char *thread_pct, *mem_limit, *image, *bench, *node_list, *plan;
+    const char *thread_pct, *mem_limit, *image, *bench, *node_list, *plan, *results;
     struct plan_deploy deploy; /* --plan's */
     char plan_pct[16], plan_mem[32];
 };
@@ -138,6 +143,8 @@ static const char **string_option(int opt, struct k8s_cli *c)
         return &c->node_list;
     case 'P':
         return &c->plan;
+    case 'E':
+        return &c->results;
     default:
         return NULL;
     }
@@ -168,6 +175,7 @@ static int parse(int argc, char **argv, struct k8s_cli *c)
         {"json", no_argument, NULL, 'j'},
         {"out", required_argument, NULL, 'o'},
         {"plan", required_argument, NULL, 'P'},
+        {"results", required_argument, NULL, 'E'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -350,7 +358,7 @@ static int read_back(struct error *err, const struct k8s_dp_config *cfg)
 
     if (y == NULL)
         return -1;
-    rc = k8s_dp_parse(err, y, strlen(y), "the device-plugin config", &back);
+    rc = k8s_dp_parse(err, y, strlen(y), "device-plugin-config.yaml", &back);
     free(y);
     if (rc < 0)
         return -1;
@@ -378,7 +386,7 @@ static int mig_files(struct error *err, const struct k8s_cli *c, const struct k8
     if (y == NULL)
         return -1;
     /* What mig-manager will read is read back first, under mig-parted's rules. */
-    if (migparted_parse(err, y, strlen(y), "the mig-parted config", m->config, entries,
+    if (migparted_parse(err, y, strlen(y), "mig-parted-config.yaml", m->config, entries,
                         sizeof(entries) / sizeof(entries[0]), &n_entries) < 0) {
         free(y);
         return -1;
@@ -464,16 +472,26 @@ static int mode_files(struct error *err, const struct k8s_cli *c, struct k8s_out
 static int split_nodes(struct error *err, const char *list, char *buf, size_t size,
                        const char **names, size_t *n)
 {
-    char *save = NULL, *tok;
+    char *p = buf;
 
     str_printf(buf, size, "%s", list);
     *n = 0;
-    for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+    for (;;) {
+        size_t len = strcspn(p, ",");
+
+        // An empty name is a typo ("a,,b"): dropped, the Job would run on one node too few.
+        if (len == 0)
+            return error_set(err, ERR_USAGE,
+                             "--node-list '%.60s': an empty node name; expected NAME[,NAME...]",
+                             list);
         if (*n == MAX_NODES)
             return error_set(err, ERR_USAGE, "--node-list: at most %d nodes", MAX_NODES);
-        names[(*n)++] = tok;
+        names[(*n)++] = p;
+        if (p[len] == '\0')
+            return 0;
+        p[len] = '\0';
+        p += len + 1;
     }
-    return *n > 0 ? 0 : error_set(err, ERR_USAGE, "--node-list names no node");
 }
 
 static int fleet_files(struct error *err, const struct k8s_cli *c, struct k8s_out *o)
@@ -502,16 +520,54 @@ static int fleet_files(struct error *err, const struct k8s_cli *c, struct k8s_ou
                           0644);
 }
 
+/* The file of kind k, or NULL. */
+static const char *file_of(const struct k8s_out *o, enum k8s_file_kind k)
+{
+    for (size_t i = 0; i < o->n; i++)
+        if (o->readme[i].kind == k)
+            return o->files[i].name;
+    return NULL;
+}
+
+/* The README's steps, in its order, one line each: the config before the chart that reads
+ * it, the labels that select it, and the example last. */
+static void print_next(const struct k8s_cli *c, const struct k8s_out *o)
+{
+    const char *f;
+    int n = 0;
+
+    printf("\nnext, in the order of %s/README.md, which says more:\n", c->out);
+    if ((f = file_of(o, K8S_FILE_DOCKERFILE)) != NULL)
+        printf("  %d. build and push the image: docker build -f %s/%s -t REGISTRY/gpushare:TAG .\n",
+               ++n, c->out, f);
+    if ((f = file_of(o, K8S_FILE_PLUGIN_CONFIGMAP)) != NULL)
+        printf("  %d. kubectl apply -f %s/%s\n", ++n, c->out, f);
+    if ((f = file_of(o, K8S_FILE_HELM_VALUES)) != NULL)
+        printf("  %d. helm upgrade -i nvdp nvdp/nvidia-device-plugin -n nvidia-device-plugin "
+               "--create-namespace -f %s/%s\n     (or, with the GPU Operator, its chart with "
+               "%s/%s)\n",
+               ++n, c->out, f, c->out, file_of(o, K8S_FILE_OPERATOR_VALUES));
+    if ((f = file_of(o, K8S_FILE_MIG_CONFIGMAP)) != NULL)
+        printf("  %d. kubectl apply -f %s/%s\n", ++n, c->out, f);
+    if ((f = file_of(o, K8S_FILE_NODE_LABELS)) != NULL)
+        printf("  %d. review and run %s/%s\n", ++n, c->out, f);
+    if ((f = file_of(o, K8S_FILE_EXAMPLE)) != NULL)
+        printf("  %d. once the nodes are relabelled: kubectl apply -f %s/%s\n", ++n, c->out, f);
+    if ((f = file_of(o, K8S_FILE_FLEET_JOB)) != NULL)
+        printf("  %d. kubectl apply -f %s/%s, then collect one document per node\n", ++n, c->out,
+               f);
+}
+
 static void report(const struct k8s_cli *c, const struct k8s_out *o)
 {
+    struct error err;
     json_t *files, *doc;
 
     if (!c->json) {
-        printf("wrote into %s:\n", c->out);
+        printf("wrote %zu files into %s:\n", o->n, c->out);
         for (size_t i = 0; i < o->n; i++)
             printf("  %-40s %04o\n", o->files[i].name, (unsigned)o->files[i].mode);
-        printf("\nnext: read %s/README.md; apply with kubectl apply -f %s/manifests/\n", c->out,
-               c->out);
+        print_next(c, o);
         return;
     }
     files = json_array();
@@ -520,8 +576,8 @@ static void report(const struct k8s_cli *c, const struct k8s_out *o)
                                                (int)o->files[i].mode));
     doc = json_pack("{s:s, s:s, s:o}", "dir", c->out, "mode",
                     c->fleet ? "fleet-bench" : k8s_share_name(c->mode), "files", files);
-    json_dumpf(doc, stdout, JSON_INDENT(2));
-    fputc('\n', stdout);
+    // A failed write shows in the exit status: main checks stdout at the end.
+    (void)js_dump(&err, doc, stdout, "the list of files");
     json_decref(doc);
 }
 
@@ -534,6 +590,11 @@ static int k8s_run(struct error *err, struct k8s_cli *c)
     int rc;
 
     memset(&names, 0, sizeof(names));
+    // Every MPS replica is a client of the GPU's one server.
+    if (!c->fleet && c->mode == K8S_SHARE_MPS &&
+        emit_mps_clients_check(err, "--replicas", c->replicas > 0 ? c->replicas : 4, c->results) <
+            0)
+        return -1;
     rc = c->fleet ? fleet_files(err, c, &o) : mode_files(err, c, &o, &names);
     if (rc == 0) {
         r = (struct k8s_readme_opts){

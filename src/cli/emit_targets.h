@@ -33,4 +33,12 @@ int emit_k8s_write(struct error *err, const struct emit_k8s_req *q);
 int emit_mps_write(struct error *err, const struct emit_mps_opts *o, const char *out, bool force,
                    const char *results, struct emit_mps_config *cfg);
 
+/*
+ * clients MPS clients on one GPU, as option gives them: 0, or ERR_USAGE when that is more than
+ * one MPS server accepted, with the figure and where it came from (the committed device
+ * results, or results, a `gpushare bench mps` document of the user's card, when given).
+ */
+int emit_mps_clients_check(struct error *err, const char *option, unsigned clients,
+                           const char *results);
+
 #endif

@@ -17,7 +17,7 @@
 #include "gpu/mps_state.h"
 
 /* `mps status` when no daemon answers: "not running", as LSB init scripts and systemctl say. */
-#define EXIT_NOT_RUNNING 3
+#define EXIT_NOT_RUNNING EXIT_NO
 /* Records read from the registry; more are reported and left alone. */
 #define MPS_CLI_MAX_RECORDS 32
 /* The deadline of each control command `status` and `exec` send. */

@@ -29,9 +29,9 @@ static const char help[] =
     "gpushare recorded for this user (of several, the one $CUDA_MPS_PIPE_DIRECTORY names),\n"
     "else $CUDA_MPS_PIPE_DIRECTORY's or /tmp/nvidia-mps's (MPS doc 4.2.2). CMD gets\n"
     "CUDA_MPS_PIPE_DIRECTORY (and CUDA_MPS_LOG_DIRECTORY when known), and:\n\n"
-    "  --thread-pct P     CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, 1 to 100, fractions allowed: the\n"
-    "                     share of SMs CMD's contexts may use; it can only lower the daemon's\n"
-    "                     (MPS doc 4.2.5)\n"
+    "  --thread-pct P     CUDA_MPS_ACTIVE_THREAD_PERCENTAGE, 1 to 100 with at most two\n"
+    "                     decimals (12.5): the share of SMs CMD's contexts may use; it can\n"
+    "                     only lower the daemon's (MPS doc 4.2.5)\n"
     "  --mem-limit SPEC   CUDA_MPS_PINNED_DEVICE_MEM_LIMIT, DEV=N{M,G},... (4.2.7): device\n"
     "                     memory CMD may allocate per device; it can only lower the server's\n"
     "  --priority 0|1     CUDA_MPS_CLIENT_PRIORITY (4.2.8): 0 normal, 1 below normal; a hint\n"
@@ -45,8 +45,8 @@ static const char help[] =
 
 struct exec_opts {
     char pipe_dir[256], mem_limit[256];
-    const char *thread_pct; /* checked, passed on as written */
-    double pct;
+    char thread_pct[16]; /* as mps_pct_text writes it; "" not given */
+    unsigned pct_centi;
     int priority; /* -1: not given */
     bool check;
 };
@@ -59,12 +59,12 @@ static int parse_value(struct error *err, int opt, const char *arg, struct exec_
     case 'P':
         return mps_opt_dir(err, "--pipe-dir", arg, o->pipe_dir, sizeof(o->pipe_dir));
     case 't':
-        if (parse_double(err, "--thread-pct", arg, 1, 100, &o->pct) < 0)
+        if (mps_pct_parse(err, "--thread-pct", arg, &o->pct_centi) < 0)
             return -1;
-        o->thread_pct = arg;
+        mps_pct_text(o->pct_centi, o->thread_pct, sizeof(o->thread_pct));
         return 0;
     case 'm':
-        return mps_mem_limit_check(err, "--mem-limit", arg, o->mem_limit, sizeof(o->mem_limit));
+        return mps_mem_normalize(err, "--mem-limit", arg, o->mem_limit, sizeof(o->mem_limit));
     default:
         if (parse_uint(err, "--priority", arg, 0, 1, &v) < 0)
             return -1;
@@ -196,12 +196,12 @@ static int check_daemon(const struct exec_opts *o, const struct mps_state *rec, 
         return -1;
     }
     /* MPS doc 4.2.5: a client's percentage can only lower the daemon's. */
-    if (o->thread_pct == NULL ||
+    if (o->thread_pct[0] == '\0' ||
         mps_control(&err, o->pipe_dir, "get_default_active_thread_percentage", MPS_CLI_QUERY_MS,
                     out, sizeof(out)) != 0)
         return 0;
     def = strtod(out, &end);
-    if (end != out && o->pct > def + 1e-9)
+    if (end != out && o->pct_centi / 100.0 > def + 1e-9)
         fprintf(stderr,
                 "gpushare: warning: --thread-pct %s is above the daemon's default %.1f: a client "
                 "can only lower it (MPS doc 4.2.5)\n",
@@ -225,7 +225,7 @@ int mps_exec(int argc, char **argv)
     str_printf(prio, sizeof(prio), "%d", o.priority);
     if (set("CUDA_MPS_PIPE_DIRECTORY", o.pipe_dir) < 0 ||
         (recorded && rec.log_dir[0] != '\0' && set("CUDA_MPS_LOG_DIRECTORY", rec.log_dir) < 0) ||
-        (o.thread_pct != NULL && set("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", o.thread_pct) < 0) ||
+        (o.thread_pct[0] != '\0' && set("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE", o.thread_pct) < 0) ||
         (o.mem_limit[0] != '\0' && set("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT", o.mem_limit) < 0) ||
         (o.priority >= 0 && set("CUDA_MPS_CLIENT_PRIORITY", prio) < 0))
         return EXIT_FAIL;

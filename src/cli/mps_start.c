@@ -15,8 +15,10 @@
 
 #include "cli/cli.h"
 #include "cli/mps_cli.h"
+#include "core/json.h"
 #include "core/str.h"
 #include "core/strparse.h"
+#include "core/xalloc.h"
 #include "gpu/mps.h"
 #include "gpu/nvml.h"
 
@@ -36,7 +38,8 @@ static const char help[] =
     "                     a given one is removed by stop only if start created it)\n"
     "  --log-dir DIR      CUDA_MPS_LOG_DIRECTORY (default: private, removed by stop; a given\n"
     "                     one is kept: it holds control.log and server.log)\n"
-    "  --thread-pct P     default active thread percentage of new servers, 1 to 100 (whole)\n"
+    "  --thread-pct P     default active thread percentage of new servers, 1 to 100 with at\n"
+    "                     most two decimals (12.5)\n"
     "  --mem-limit SPEC   default pinned device memory limit per client, DEV=N{M,G},...\n"
     "                     DEV a CUDA ordinal or a GPU UUID, e.g. 0=10G,1=512M\n"
     "  --reuse            a daemon that already answers at --pipe-dir is used (and left\n"
@@ -51,27 +54,22 @@ static const char help[] =
 
 struct start_opts {
     char pipe_dir[256], log_dir[256], mem_limit[256];
-    unsigned thread_pct;
+    unsigned thread_centi; /* hundredths; 0 not given */
     bool reuse, json;
     int timeout_ms, device;
 };
 
 static int parse_value(struct error *err, int opt, const char *arg, struct start_opts *o)
 {
-    unsigned long v;
-
     switch (opt) {
     case 'P':
         return mps_opt_dir(err, "--pipe-dir", arg, o->pipe_dir, sizeof(o->pipe_dir));
     case 'L':
         return mps_opt_dir(err, "--log-dir", arg, o->log_dir, sizeof(o->log_dir));
     case 't':
-        if (parse_uint(err, "--thread-pct", arg, 1, 100, &v) < 0)
-            return -1;
-        o->thread_pct = (unsigned)v;
-        return 0;
+        return mps_pct_parse(err, "--thread-pct", arg, &o->thread_centi);
     case 'm':
-        return mps_mem_limit_check(err, "--mem-limit", arg, o->mem_limit, sizeof(o->mem_limit));
+        return mps_mem_normalize(err, "--mem-limit", arg, o->mem_limit, sizeof(o->mem_limit));
     case 'T':
         return mps_opt_timeout(err, arg, &o->timeout_ms);
     default:
@@ -133,11 +131,9 @@ struct compute_mode {
 
 static void read_compute_mode(int device, struct compute_mode *cm)
 {
-    struct gpu_info *g = calloc(1, sizeof(*g));
+    struct gpu_info *g = xcalloc(1, sizeof(*g));
     struct error err;
 
-    if (g == NULL)
-        abort();
     memset(cm, 0, sizeof(*cm));
     if (nvml_open(&err) < 0 || nvml_query_device(&err, NULL, device, g) < 0)
         str_printf(cm->detail, sizeof(cm->detail), "NVML: %s", err.msg);
@@ -198,7 +194,8 @@ static json_t *read_settings(const struct mps_state *s, int timeout_ms)
         if (end != out)
             pct = json_real(v);
     }
-    if (s->mem_limit[0] != '\0' && mps_parse_mem_limits(&err, s->mem_limit, m, &n) < 0)
+    if (s->mem_limit[0] != '\0' &&
+        mps_mem_parse(&err, "mem_limit", s->mem_limit, m, MPS_MAX_MEM_LIMITS, &n) < 0)
         n = 0;
     for (size_t i = 0; i < n; i++) {
         str_printf(cmd, sizeof(cmd), "get_default_device_pinned_mem_limit %s", m[i].dev);
@@ -267,9 +264,8 @@ static void print_result(const struct mps_state *s, json_t *settings, const stru
                   s->daemon.pid > 0 ? json_integer(s->daemon.pid) : json_null(), "start",
                   (json_int_t)s->daemon.start, "started", fresh, "reused", s->reused, "settings",
                   settings, "compute_mode", mode, "state_file", s->path);
-    json_dumpf(o, stdout, JSON_INDENT(2));
-    fputc('\n', stdout);
-    fflush(stdout);
+    // A failed write shows in the exit status: main checks stdout at the end.
+    (void)js_dump(&(struct error){0}, o, stdout, "the daemon");
     json_decref(o);
 }
 
@@ -314,7 +310,7 @@ static int check_record(const struct start_opts *o, bool *proceed)
         return EXIT_OK; /* mps_daemon_start refuses, or starts one if it no longer answers */
     *proceed = false;
     if (o->reuse) {
-        if (o->thread_pct > 0 || o->mem_limit[0] != '\0') {
+        if (o->thread_centi > 0 || o->mem_limit[0] != '\0') {
             fprintf(stderr,
                     "gpushare: error: the MPS control daemon at '%s' is reused: its "
                     "settings cannot be changed; drop --reuse or the settings\n",
@@ -356,7 +352,7 @@ static int start_and_record(const struct start_opts *o)
     struct mps_daemon_opts dopts = {
         .pipe_dir = o->pipe_dir[0] != '\0' ? o->pipe_dir : NULL,
         .log_dir = o->log_dir[0] != '\0' ? o->log_dir : NULL,
-        .active_thread_pct = o->thread_pct,
+        .active_thread_centi = o->thread_centi,
         .pinned_mem_limit = o->mem_limit[0] != '\0' ? o->mem_limit : NULL,
         .reuse = o->reuse,
         .timeout_ms = o->timeout_ms,
@@ -382,7 +378,7 @@ static int start_and_record(const struct start_opts *o)
     s.made_pipe_dir = made_pipe && !d.reused;
     s.made_log_dir = made_log && !d.reused;
     if (!d.reused) {
-        s.thread_pct = o->thread_pct;
+        s.thread_centi = o->thread_centi;
         str_printf(s.mem_limit, sizeof(s.mem_limit), "%s", o->mem_limit);
     }
     if (mps_state_save(&err, &s) < 0) {

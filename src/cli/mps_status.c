@@ -15,7 +15,9 @@
 
 #include "cli/cli.h"
 #include "cli/mps_cli.h"
+#include "core/json.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "gpu/mps.h"
 #include "gpu/nvml.h"
 
@@ -329,7 +331,7 @@ struct target {
 
 int mps_status(int argc, char **argv)
 {
-    struct target *t = calloc(MPS_CLI_MAX_RECORDS, sizeof(*t));
+    struct target *t = xcalloc(MPS_CLI_MAX_RECORDS, sizeof(*t));
     struct mps_state *recs = NULL, one;
     char pipe_dir[256] = "";
     struct devices dv = {.count = 1};
@@ -339,8 +341,6 @@ int mps_status(int argc, char **argv)
     json_t *arr;
     int rc;
 
-    if (t == NULL)
-        abort();
     rc = parse(argc, argv, pipe_dir, sizeof(pipe_dir), &json, &done);
     if (rc != EXIT_OK || done) {
         free(t);
@@ -381,8 +381,8 @@ int mps_status(int argc, char **argv)
                                  dv.detail[0] != '\0' ? json_string(dv.detail) : json_null());
         json_t *doc = json_pack("{s:o,s:o}", "daemons", arr, "devices", devices);
 
-        json_dumpf(doc, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
+        // A failed write shows in the exit status: main checks stdout at the end.
+        (void)js_dump(&(struct error){0}, doc, stdout, "the daemons");
         json_decref(doc);
     } else {
         json_decref(arr);

@@ -13,6 +13,8 @@
 
 #include "cli/cli.h"
 #include "cli/mps_cli.h"
+#include "core/json.h"
+#include "core/xalloc.h"
 #include "gpu/mps.h"
 
 static const char usage[] = "usage: gpushare mps stop [--pipe-dir DIR | --all] [--timeout S] "
@@ -150,8 +152,8 @@ static int report(const struct stop_opts *o, const struct mps_stopped *st, size_
     if (o->json) {
         json_t *doc = json_pack("{s:o}", "stopped", arr);
 
-        json_dumpf(doc, stdout, JSON_INDENT(2));
-        fputc('\n', stdout);
+        // A failed write shows in the exit status: main checks stdout at the end.
+        (void)js_dump(&(struct error){0}, doc, stdout, "what was stopped");
         json_decref(doc);
     } else {
         json_decref(arr);
@@ -161,14 +163,12 @@ static int report(const struct stop_opts *o, const struct mps_stopped *st, size_
 
 static int run(const struct stop_opts *o)
 {
-    struct mps_stopped *st = calloc(MPS_CLI_MAX_RECORDS + 1, sizeof(*st));
+    struct mps_stopped *st = xcalloc(MPS_CLI_MAX_RECORDS + 1, sizeof(*st));
     struct mps_state *recs = NULL;
     struct error err;
     size_t n = 0, n_recs = 0;
     int rc;
 
-    if (st == NULL)
-        abort();
     if (o->pipe_dir[0] != '\0') {
         n = stop_dir(o, st);
     } else {

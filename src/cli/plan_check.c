@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "mig/catalog.h"
 #include "plan/demand.h"
 #include "plan/evidence.h"
@@ -25,7 +26,15 @@
 int plan_check_run(int argc, char **argv);
 
 static const char usage[] =
-    "usage: gpushare plan check MIX.json [--results FILE]... [--json] [-o CHECK.json]\n";
+    "usage: gpushare plan check MIX.json [--results FILE]... [--json] [-o CHECK.json] [--force]\n";
+
+static const char help[] =
+    "  -r, --results FILE  more measured figures for the planner (any bench document)\n"
+    "      --json          print the check document on stdout instead of the table\n"
+    "  -o, --output FILE   write the check document to FILE (atomically)\n"
+    "  -f, --force         replace FILE when it exists\n"
+    "  -h, --help          this help\n\n"
+    "Exit status: 0 checked (whatever the errors), 1 failure, 2 usage error.\n";
 
 /* The p99 error the issue sets as the model's goal. */
 #define CHECK_GOAL 0.25
@@ -68,7 +77,7 @@ static void check_one(struct check *k, const json_t *t)
     enum plan_mode mode = mps ? PM_MPS : PM_TIMESLICE;
     char *yaml = check_yaml(k, procs, rate, gemm), cid[96], title[200], detail[256];
     struct demand_set set;
-    struct plan *p = calloc(1, sizeof(*p));
+    struct plan *p = xcalloc(1, sizeof(*p));
     struct error err = {0};
     const json_t *samples = json_object_get(t, "samples"), *v;
     double meas50 = results_derived_num(t, "p50_us") / 1000;
@@ -76,8 +85,6 @@ static void check_one(struct check *k, const json_t *t)
     size_t n = json_array_size(samples), i;
     json_t *c;
 
-    if (p == NULL || yaml == NULL)
-        abort();
     if (demand_load_yaml_buf(&err, yaml, strlen(yaml), id, &set) < 0 ||
         plan_predict_mix(&err, &set, &k->docs, mode, p) < 0) {
         results_skip(k->out, id, err.msg);
@@ -104,9 +111,7 @@ static void check_one(struct check *k, const json_t *t)
     results_param_num(c, "request_ms_alone", k->request_ms);
     results_param_num(c, "request_p99_ms_alone", k->request_p99_ms);
     results_param_str(c, "model_mode", plan_mode_name(mode));
-    errs = calloc(n, sizeof(*errs));
-    if (errs == NULL)
-        abort();
+    errs = xcalloc(n, sizeof(*errs));
     json_array_foreach (samples, i, v)
         errs[i] = 100 * (pred99 - json_number_value(v) / 1000) / (json_number_value(v) / 1000);
     if (results_metric(&err, c, "p99_error", "%", "lower", errs, n) < 0) {
@@ -140,10 +145,7 @@ int plan_check_run(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"results", required_argument, NULL, 'r'},
-        {"json", no_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        CLI_DOC_OPTIONS,
     };
     const char *results[CHECK_MAX_RESULTS], *out_path = NULL;
     size_t n_results = 0;
@@ -153,16 +155,16 @@ int plan_check_run(int argc, char **argv)
                             .argv = cli_given_argv()};
     struct check k = {0};
     struct error err;
-    bool json = false;
+    bool json = false, force = false;
     const json_t *t, *alone, *name;
     size_t i;
     int opt, rc;
 
-    while ((opt = getopt_long(argc, argv, ":r:o:h", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":r:o:fh", opts, NULL)) != -1) {
         if (opt == 'h') {
             printf("%s\nThe planner's latency predictions for each mix of a `gpushare bench mix`\n"
-                   "document, beside what was measured, with the error (docs/plan.md).\n",
-                   usage);
+                   "document, beside what was measured, with the error (docs/plan.md).\n\n%s",
+                   usage, help);
             return EXIT_OK;
         } else if (opt == 'r' && n_results < CHECK_MAX_RESULTS) {
             results[n_results++] = optarg;
@@ -170,6 +172,8 @@ int plan_check_run(int argc, char **argv)
             json = true;
         } else if (opt == 'o') {
             out_path = optarg;
+        } else if (opt == 'f') {
+            force = true;
         } else {
             return cli_bad_option(usage, argv, opt);
         }
@@ -178,6 +182,8 @@ int plan_check_run(int argc, char **argv)
         error_set(&err, ERR_USAGE, "give one bench mix document");
         return cli_usage_error(usage, &err);
     }
+    if (cli_check_out(&err, out_path, force) < 0)
+        return cli_fail(&err);
     k.mix = results_load(&err, argv[optind]);
     if (k.mix == NULL)
         return cli_fail(&err);
@@ -213,7 +219,8 @@ int plan_check_run(int argc, char **argv)
             check_one(&k, t);
     }
     rc = EXIT_OK;
-    if (cli_write_doc(&err, k.out, out_path) < 0 || (json && results_write(&err, k.out, "-") < 0))
+    if (cli_write_doc(&err, k.out, out_path, force) < 0 ||
+        (json && results_write(&err, k.out, "-") < 0))
         rc = cli_fail(&err);
     if (!json)
         results_print_table(stdout, k.out);

@@ -1,6 +1,7 @@
 #include "core/error.h"
 
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,4 +56,16 @@ int error_exit_status(int code)
     default:
         return EXIT_FAIL;
     }
+}
+
+_Noreturn void error_bug(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("gpushare: bug: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    abort();
 }

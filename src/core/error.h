@@ -23,6 +23,7 @@ enum exit_status {
     EXIT_OK = 0,
     EXIT_FAIL = 1,
     EXIT_USAGE = 2,
+    EXIT_NO = 3, /* the answer is no: an invalid layout (mig check), no daemon (mps status) */
     EXIT_NO_GPU = 69,
     EXIT_INTERRUPTED = 130, /* 128 + SIGINT, the shell's convention */
 };
@@ -40,6 +41,11 @@ int error_set(struct error *err, int code, const char *fmt, ...)
 int error_wrap(struct error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void error_clear(struct error *err);
+
+/* A broken promise inside gpushare (a template naming no variable, an argument list past its
+ * bound): prints "gpushare: bug: <what>" on stderr and aborts. Never for anything input can
+ * cause. */
+_Noreturn void error_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Maps an error code to the documented exit status. */
 int error_exit_status(int code);

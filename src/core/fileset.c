@@ -14,6 +14,7 @@
 
 #include "core/atomic.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 
 /*
  * Before any file is renamed into place, each file it will replace (not a directory: no rename
@@ -169,11 +170,9 @@ static int write_set(struct error *err, const struct fileset_file *files, size_t
 int fileset_write(struct error *err, const char *dir, const struct fileset_file *files, size_t n,
                   bool force)
 {
-    struct fileset_work *w = calloc(1, sizeof(*w));
+    struct fileset_work *w = xcalloc(1, sizeof(*w));
     int rc;
 
-    if (w == NULL)
-        abort();
     rc = prepare(err, dir, files, n, w);
     if (rc == 0)
         rc = write_set(err, files, n, force, w);
@@ -220,6 +219,27 @@ static void remove_tree(const char *path)
     rmdir(path);
 }
 
+/* The directories above dir[0..len), made where missing (mkdir -p of its parent): the private
+ * directory goes beside dir, so its parent must exist. */
+static int make_parents(struct error *err, const char *dir, size_t len)
+{
+    char path[ATOMIC_PATH_MAX];
+    struct stat st;
+
+    if (len >= sizeof(path))
+        return error_set(err, ERR_IO, "'%.60s...': the path is too long", dir);
+    for (size_t i = 1; i < len; i++) {
+        if (dir[i] != '/')
+            continue;
+        str_printf(path, sizeof(path), "%.*s", (int)i, dir);
+        if (mkdir(path, 0755) < 0 && errno != EEXIST)
+            return error_set(err, ERR_IO, "cannot create '%s': %s", path, strerror(errno));
+        if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+            return error_set(err, ERR_IO, "'%s' is not a directory", path);
+    }
+    return 0;
+}
+
 int fileset_dir_begin(struct error *err, const char *dir, bool force, char *tmp, size_t size)
 {
     struct stat st;
@@ -228,9 +248,11 @@ int fileset_dir_begin(struct error *err, const char *dir, bool force, char *tmp,
     while (len > 1 && dir[len - 1] == '/')
         len--;
     if (lstat(dir, &st) == 0 && !force)
-        return error_set(err, ERR_IO, "'%s' exists: give --force to replace it", dir);
+        return error_set(err, ERR_IO, "'%s' exists: pass --force to replace it", dir);
     if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return error_set(err, ERR_IO, "'%s' is not a directory", dir);
+    if (make_parents(err, dir, len) < 0)
+        return -1;
     str_printf(tmp, size, "%.*s.gpushare-XXXXXX", (int)len, dir);
     if (mkdtemp(tmp) == NULL)
         return error_set(err, ERR_IO, "cannot make a directory beside '%s': %s", dir,

@@ -30,7 +30,8 @@ int fileset_write(struct error *err, const char *dir, const struct fileset_file 
 
 /*
  * A directory of files from several writers, all or nothing: fileset_dir_begin() makes a
- * private directory beside dir ("DIR.gpushare-XXXXXX", mode 0755) for them to write into, and
+ * private directory beside dir ("DIR.gpushare-XXXXXX", mode 0755; the directories above dir are
+ * made where missing) for them to write into, and
  * *tmp holds its path; fileset_dir_commit() puts it in dir's place (an existing dir only with
  * force, swapped out by renames and then removed); fileset_dir_abort() removes it and what it
  * holds. ERR_IO naming the path and the cause.

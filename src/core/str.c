@@ -1,10 +1,13 @@
 #include "core/str.h"
+#include "core/xalloc.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/error.h"
 
 void str_printf(char *dst, size_t size, const char *fmt, ...)
 {
@@ -29,13 +32,23 @@ void str_append(char *dst, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
+const char *str_quote(char *buf, size_t size, const char *s)
+{
+    size_t i;
+
+    for (i = 0; s[i] != '\0' && i + 1 < size; i++)
+        buf[i] = s[i] >= 0x20 && s[i] <= 0x7e && s[i] != '\\' ? s[i] : '?';
+    buf[i] = '\0';
+    if (s[i] != '\0' && size >= 8)
+        memcpy(buf + size - 4, "...", 4);
+    return buf;
+}
+
 void strbuf_add(struct strbuf *b, const char *s, size_t n)
 {
     if (b->len + n + 1 > b->cap) {
         b->cap = (b->len + n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL)
-            abort();
+        b->p = xreallocarray(b->p, b->cap, 1);
     }
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -56,13 +69,11 @@ void strbuf_printf(struct strbuf *b, const char *fmt, ...)
     n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (n < 0)
-        abort();
+        error_bug("strbuf_printf: bad format '%.40s'", fmt);
     strbuf_add(b, "", 0); /* room for the terminator, and p set */
     if (b->len + (size_t)n + 1 > b->cap) {
         b->cap = (b->len + (size_t)n + 1) * 2;
-        b->p = realloc(b->p, b->cap);
-        if (b->p == NULL)
-            abort();
+        b->p = xreallocarray(b->p, b->cap, 1);
     }
     va_start(ap, fmt);
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);

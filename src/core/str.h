@@ -12,8 +12,12 @@ void str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((for
 /* Appends to the NUL-terminated text in dst, truncating silently at size. */
 void str_append(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* s as a message quotes it: printable ASCII ('?' for anything else, backslashes included),
+ * cut with "..." to fit size (at least 8). Returns buf. */
+const char *str_quote(char *buf, size_t size, const char *s);
+
 /* A growing string: NUL-terminated once anything is appended, p NULL before that; the owner
- * frees p. Appending aborts when out of memory, like results_must. */
+ * frees p. Appending aborts when out of memory, like js_must. */
 struct strbuf {
     char *p;
     size_t len, cap;

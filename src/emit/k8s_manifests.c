@@ -14,8 +14,9 @@
 #include <yaml.h>
 
 #include "core/str.h"
-#include "emit/yamlw.h"
 #include "emit/mps.h"
+#include "emit/yamlw.h"
+#include "gpu/mps_spec.h"
 #include "mig/profile.h"
 
 /* ---- Names and checks ------------------------------------------------------------------ */
@@ -368,9 +369,7 @@ struct mps_limits {
 
 static int check_mps(struct error *err, const struct k8s_example_opts *o, struct mps_limits *m)
 {
-    struct emit_mps_mem mem[EMIT_MPS_MAX_MEM];
     unsigned centi;
-    size_t n;
 
     m->pct[0] = m->mem[0] = '\0';
     if (o->mode != K8S_SHARE_MPS && (o->mps_thread_pct != NULL || o->mps_mem_limit != NULL))
@@ -382,7 +381,7 @@ static int check_mps(struct error *err, const struct k8s_example_opts *o, struct
         return error_set(err, ERR_USAGE, "k8s: gpu replicas %u: expected 2 to %d", o->gpu_replicas,
                          K8S_MAX_REPLICAS);
     if (o->mps_thread_pct != NULL) {
-        if (emit_mps_parse_pct(err, "k8s: mps thread percentage", o->mps_thread_pct, &centi) < 0)
+        if (mps_pct_parse(err, "k8s: mps thread percentage", o->mps_thread_pct, &centi) < 0)
             return -1;
         /* A client can only lower the daemon's 100/replicas (facts 1.4, sharing-facts 1). */
         if (o->gpu_replicas >= 2 && (unsigned long)centi * o->gpu_replicas > 10000)
@@ -390,19 +389,11 @@ static int check_mps(struct error *err, const struct k8s_example_opts *o, struct
                              "k8s: mps thread percentage %s is above the daemon's 100/%u: a "
                              "client can only lower it",
                              o->mps_thread_pct, o->gpu_replicas);
-        emit_mps_pct_text(centi, m->pct, sizeof(m->pct));
+        mps_pct_text(centi, m->pct, sizeof(m->pct));
     }
-    if (o->mps_mem_limit != NULL) {
-        if (emit_mps_parse_mem_limit(err, "k8s: mps memory limit", o->mps_mem_limit, mem,
-                                     EMIT_MPS_MAX_MEM, &n) < 0)
-            return -1;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(m->mem);
-
-            str_printf(m->mem + len, sizeof(m->mem) - len, "%s%s=%s", i > 0 ? "," : "", mem[i].dev,
-                       mem[i].limit);
-        }
-    }
+    if (o->mps_mem_limit != NULL && mps_mem_normalize(err, "k8s: mps memory limit",
+                                                      o->mps_mem_limit, m->mem, sizeof(m->mem)) < 0)
+        return -1;
     return 0;
 }
 
@@ -1123,10 +1114,14 @@ static unsigned apply_steps(struct strbuf *b, const struct k8s_readme_opts *o, u
     return n;
 }
 
-static void isolation_section(struct strbuf *b, enum k8s_share mode)
+static void isolation_section(struct strbuf *b, enum k8s_share mode, bool fleet)
 {
     strbuf_printf(b, "\n## What each mode isolates\n\n");
-    strbuf_printf(b, "This directory deploys **%s**.\n\n", k8s_share_name(mode));
+    if (fleet)
+        strbuf_printf(b, "This directory deploys no sharing mode: the Job measures what each "
+                         "would give on every node, for the choice below.\n\n");
+    else
+        strbuf_printf(b, "This directory deploys **%s**.\n\n", k8s_share_name(mode));
     strbuf_printf(b,
                   "- **timeslice** (device plugin `sharing.timeSlicing`): the GPU's processes take "
                   "turns. It isolates neither memory nor faults: \"each workload has access to the "
@@ -1156,12 +1151,20 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
     const char *job = o->fleet_name != NULL ? o->fleet_name : "gpushare-fleet";
     const struct k8s_readme_file *jobf, *dockerf;
     struct strbuf b = {0};
+    bool fleet;
     char collect[768];
     unsigned n = 0;
 
     if (check_readme(err, o) < 0)
         return NULL;
-    strbuf_printf(&b, "# GPU sharing on Kubernetes: %s\n\n", k8s_share_name(o->mode));
+    jobf = file_of(o, K8S_FILE_FLEET_JOB);
+    dockerf = file_of(o, K8S_FILE_DOCKERFILE);
+    // The fleet Job alone deploys no mode: it measures them.
+    fleet = jobf != NULL && file_of(o, K8S_FILE_PLUGIN_CONFIGMAP) == NULL;
+    if (fleet)
+        strbuf_printf(&b, "# GPU sharing on Kubernetes: a benchmark of every GPU node\n\n");
+    else
+        strbuf_printf(&b, "# GPU sharing on Kubernetes: %s\n\n", k8s_share_name(o->mode));
     strbuf_printf(
         &b, "Written by `gpushare emit k8s`. The files use the NVIDIA device plugin (or the GPU "
             "Operator) and the node labels of GPU Feature Discovery.\n\n## Files\n\n");
@@ -1183,8 +1186,6 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
                       "`migManager.config.name`, mig-manager reads it as "
                       "`/mig-parted-config/config.yaml`, and the label nvidia.com/mig.config names "
                       "the config to apply.\n");
-    jobf = file_of(o, K8S_FILE_FLEET_JOB);
-    dockerf = file_of(o, K8S_FILE_DOCKERFILE);
     if (jobf != NULL || dockerf != NULL) {
         strbuf_printf(&b, "\n## Fleet benchmark\n\n");
         if (dockerf != NULL)
@@ -1211,6 +1212,6 @@ char *k8s_readme(struct error *err, const struct k8s_readme_opts *o)
                 dockerf != NULL ? "3." : "2.", ns, job, collect, job);
         }
     }
-    isolation_section(&b, o->mode);
+    isolation_section(&b, o->mode, fleet);
     return b.p;
 }

@@ -16,6 +16,8 @@
 #include <yaml.h>
 
 #include "core/str.h"
+#include "core/xalloc.h"
+#include "core/yamlr.h"
 #include "emit/yamlw.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -464,140 +466,100 @@ char *k8s_dp_yaml(struct error *err, const struct k8s_dp_config *cfg)
 
 /* ---- Reading: libyaml's document API -------------------------------------------------- */
 
-struct reader {
-    struct error *err;
-    yaml_document_t doc;
-    const char *file;
-};
-
-static int fail_at(struct reader *r, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct reader *r, const yaml_node_t *n, const char *fmt, ...)
-{
-    char what[180]; /* with the file (40) and the line: within struct error's 256 */
-    size_t len;
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    // Cut, a message could end in the '.' of "replicas.go", and git's style has none.
-    for (len = strlen(what); len > 0 && (what[len - 1] == '.' || what[len - 1] == ' ');)
-        what[--len] = '\0';
-    return error_set(r->err, ERR_INVALID, "'%.40s' line %lu: %s", r->file,
-                     n != NULL ? (unsigned long)n->start_mark.line + 1 : 1UL, what);
-}
-
-static yaml_node_t *node(struct reader *r, int id)
-{
-    return yaml_document_get_node(&r->doc, id);
-}
-
-static const char *text(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static bool plain(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SCALAR_NODE &&
-           n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-}
-
 /* A string to the plugin's decoder: a scalar that YAML 1.1 does not read as a bool, null or
  * number when plain (a number would not decode into a Go string). */
 static const char *string_of(const yaml_node_t *n)
 {
-    const char *t = text(n);
+    const char *t = yamlr_text(n);
 
     // A NUL inside ("gpu\0x", written "gpu\x00x") would cut the name short without a word.
-    if (t == NULL || (plain(n) && yaml11_not_string(t)) || strlen(t) != n->data.scalar.length)
+    if (t == NULL || (yamlr_plain(n) && yaml11_not_string(t)) || strlen(t) != n->data.scalar.length)
         return NULL;
     return t;
 }
 
-static int read_bool(struct reader *r, yaml_node_t *v, const char *key, bool *out)
+static int read_bool(struct yamlr *r, yaml_node_t *v, const char *key, bool *out)
 {
     // Plain true or false only: a quoted "true" is a string to the plugin's JSON decoder.
-    if (plain(v) && strcmp(text(v), "true") == 0)
+    if (yamlr_plain(v) && strcmp(yamlr_text(v), "true") == 0)
         *out = true;
-    else if (plain(v) && strcmp(text(v), "false") == 0)
+    else if (yamlr_plain(v) && strcmp(yamlr_text(v), "false") == 0)
         *out = false;
     else
-        return fail_at(r, v, "%s: expected true or false", key);
+        return yamlr_fail(r, v, "%s: expected true or false", key);
     return 0;
 }
 
 /* The map's pairs, each key a string seen once; else the line of the offending key. */
-static int check_keys(struct reader *r, yaml_node_t *m, const char *what)
+static int check_keys(struct yamlr *r, yaml_node_t *m, const char *what)
 {
     if (m == NULL || m->type != YAML_MAPPING_NODE)
-        return fail_at(r, m, "%s: expected a map", what);
+        return yamlr_fail(r, m, "%s: expected a map", what);
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
+        const char *k = yamlr_text(yamlr_node(r, p->key));
 
         if (k == NULL)
-            return fail_at(r, node(r, p->key), "%s: a key is not a string", what);
+            return yamlr_fail(r, yamlr_node(r, p->key), "%s: a key is not a string", what);
         for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p; q++)
-            if (strcmp(text(node(r, q->key)), k) == 0)
-                return fail_at(r, node(r, p->key), "%s: field '%.40s' given twice", what, k);
+            if (strcmp(yamlr_text(yamlr_node(r, q->key)), k) == 0)
+                return yamlr_fail(r, yamlr_node(r, p->key), "%s: field '%.40s' given twice", what,
+                                  k);
     }
     return 0;
 }
 
-static int read_resource(struct reader *r, yaml_node_t *m, struct k8s_dp_resource *res)
+static int read_resource(struct yamlr *r, yaml_node_t *m, struct k8s_dp_resource *res)
 {
     bool have_name = false, have_replicas = false;
 
     if (check_keys(r, m, "resources[]") < 0)
         return -1;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
-        yaml_node_t *v = node(r, p->value);
+        const char *k = yamlr_text(yamlr_node(r, p->key));
+        yaml_node_t *v = yamlr_node(r, p->value);
 
         if (strcmp(k, "name") == 0) {
             const char *t = string_of(v);
 
             if (t == NULL)
-                return fail_at(r, v, "resources[].name: expected a string");
+                return yamlr_fail(r, v, "resources[].name: expected a string");
             // Longer would be cut; the rule is the same one k8s_dp_check states.
             if (strlen(t) > K8S_DP_RESOURCE_MAX)
-                return fail_at(r, v,
-                               "resource name '%.40s...' of %zu characters: the device plugin "
-                               "allows %d (api/config/v1/resources.go)",
-                               t, strlen(t), K8S_DP_RESOURCE_MAX);
+                return yamlr_fail(r, v,
+                                  "resource name '%.40s...' of %zu characters: the device plugin "
+                                  "allows %d (api/config/v1/resources.go)",
+                                  t, strlen(t), K8S_DP_RESOURCE_MAX);
             str_printf(res->name, sizeof(res->name), "%s", t);
             have_name = true;
         } else if (strcmp(k, "replicas") == 0) {
-            const char *t = text(v);
+            const char *t = yamlr_text(v);
             char *end;
             unsigned long x;
 
             // A plain decimal integer: the plugin decodes replicas as a Go int.
-            if (!plain(v) || t[0] < '0' || t[0] > '9' || strspn(t, "0123456789") != strlen(t))
-                return fail_at(r, v, "resources[].replicas: expected an integer");
+            if (!yamlr_plain(v) || t[0] < '0' || t[0] > '9' || strspn(t, "0123456789") != strlen(t))
+                return yamlr_fail(r, v, "resources[].replicas: expected an integer");
             x = strtoul(t, &end, 10);
             if (x > UINT_MAX || strlen(t) > 10)
-                return fail_at(r, v, "resources[].replicas: %.20s is out of range", t);
+                return yamlr_fail(r, v, "resources[].replicas: %.20s is out of range", t);
             res->replicas = (unsigned)x;
             have_replicas = true;
         } else {
-            return fail_at(r, node(r, p->key),
-                           "resources[]: unexpected field '%.40s' (gpushare reads name and "
-                           "replicas; the plugin resets devices and rename at run time)",
-                           k);
+            return yamlr_fail(r, yamlr_node(r, p->key),
+                              "resources[]: unexpected field '%.40s' (gpushare reads name and "
+                              "replicas; the plugin resets devices and rename at run time)",
+                              k);
         }
     }
     if (!have_name)
-        return fail_at(r, m, "no resource name specified (api/config/v1/replicas.go)");
+        return yamlr_fail(r, m, "no resource name specified (api/config/v1/replicas.go)");
     if (!have_replicas)
-        return fail_at(r, m, "no replicas specified (api/config/v1/replicas.go)");
+        return yamlr_fail(r, m, "no replicas specified (api/config/v1/replicas.go)");
     return 0;
 }
 
 /* sharing.timeSlicing or sharing.mps; lines[] gets each resource's line for the rules. */
-static int read_replicated(struct reader *r, yaml_node_t *m, const char *what,
+static int read_replicated(struct yamlr *r, yaml_node_t *m, const char *what,
                            struct k8s_dp_config *out, yaml_node_t **res_nodes)
 {
     bool have_resources = false;
@@ -605,8 +567,8 @@ static int read_replicated(struct reader *r, yaml_node_t *m, const char *what,
     if (check_keys(r, m, what) < 0)
         return -1;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
-        yaml_node_t *v = node(r, p->value);
+        const char *k = yamlr_text(yamlr_node(r, p->key));
+        yaml_node_t *v = yamlr_node(r, p->value);
 
         if (strcmp(k, "renameByDefault") == 0) {
             if (read_bool(r, v, k, &out->rename_by_default) < 0)
@@ -620,118 +582,119 @@ static int read_replicated(struct reader *r, yaml_node_t *m, const char *what,
         } else if (strcmp(k, "resources") == 0) {
             yaml_node_item_t *it;
 
-            if (v->type != YAML_SEQUENCE_NODE && !(plain(v) && text(v)[0] == '\0'))
-                return fail_at(r, v, "resources: expected a list");
+            if (v->type != YAML_SEQUENCE_NODE && !(yamlr_plain(v) && yamlr_text(v)[0] == '\0'))
+                return yamlr_fail(r, v, "resources: expected a list");
             have_resources = true;
             if (v->type != YAML_SEQUENCE_NODE)
                 continue; // null: no resources, refused below
             for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
                 if (out->n_resources == K8S_DP_MAX_RESOURCES)
-                    return fail_at(r, node(r, *it),
-                                   "more than %d resources: gpushare models "
-                                   "at most %d per config",
-                                   K8S_DP_MAX_RESOURCES, K8S_DP_MAX_RESOURCES);
-                res_nodes[out->n_resources] = node(r, *it);
-                if (read_resource(r, node(r, *it), &out->resources[out->n_resources]) < 0)
+                    return yamlr_fail(r, yamlr_node(r, *it),
+                                      "more than %d resources: gpushare models "
+                                      "at most %d per config",
+                                      K8S_DP_MAX_RESOURCES, K8S_DP_MAX_RESOURCES);
+                res_nodes[out->n_resources] = yamlr_node(r, *it);
+                if (read_resource(r, yamlr_node(r, *it), &out->resources[out->n_resources]) < 0)
                     return -1;
                 out->n_resources++;
             }
         } else {
-            return fail_at(r, node(r, p->key), "%s: unexpected field '%.40s'", what, k);
+            return yamlr_fail(r, yamlr_node(r, p->key), "%s: unexpected field '%.40s'", what, k);
         }
     }
     if (!have_resources || out->n_resources == 0)
-        return fail_at(r, m,
-                       "no resources specified: sharing needs at least one resource "
-                       "(api/config/v1/replicas.go)");
+        return yamlr_fail(r, m,
+                          "no resources specified: sharing needs at least one resource "
+                          "(api/config/v1/replicas.go)");
     return 0;
 }
 
-static int read_sharing(struct reader *r, yaml_node_t *m, struct k8s_dp_config *out,
+static int read_sharing(struct yamlr *r, yaml_node_t *m, struct k8s_dp_config *out,
                         yaml_node_t **res_nodes, yaml_node_t **kind)
 {
     if (check_keys(r, m, "sharing") < 0)
         return -1;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
+        const char *k = yamlr_text(yamlr_node(r, p->key));
         bool ts = strcmp(k, "timeSlicing") == 0, mps = strcmp(k, "mps") == 0;
 
         if (!ts && !mps)
-            return fail_at(r, node(r, p->key),
-                           "sharing: unexpected field '%.40s' (timeSlicing or mps)", k);
+            return yamlr_fail(r, yamlr_node(r, p->key),
+                              "sharing: unexpected field '%.40s' (timeSlicing or mps)", k);
         if (out->sharing != K8S_DP_SHARE_NONE)
-            return fail_at(r, node(r, p->key),
-                           "sharing: timeSlicing and mps in one config: they are mutually "
-                           "exclusive (plugin README)");
+            return yamlr_fail(r, yamlr_node(r, p->key),
+                              "sharing: timeSlicing and mps in one config: they are mutually "
+                              "exclusive (plugin README)");
         out->sharing = ts ? K8S_DP_SHARE_TIMESLICING : K8S_DP_SHARE_MPS;
-        *kind = node(r, p->key);
-        if (read_replicated(r, node(r, p->value), ts ? "sharing.timeSlicing" : "sharing.mps", out,
-                            res_nodes) < 0)
+        *kind = yamlr_node(r, p->key);
+        if (read_replicated(r, yamlr_node(r, p->value), ts ? "sharing.timeSlicing" : "sharing.mps",
+                            out, res_nodes) < 0)
             return -1;
     }
     return 0;
 }
 
-static int read_flags(struct reader *r, yaml_node_t *m, struct k8s_dp_config *out)
+static int read_flags(struct yamlr *r, yaml_node_t *m, struct k8s_dp_config *out)
 {
     if (check_keys(r, m, "flags") < 0)
         return -1;
     for (yaml_node_pair_t *p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
-        const char *v = string_of(node(r, p->value));
+        const char *k = yamlr_text(yamlr_node(r, p->key));
+        const char *v = string_of(yamlr_node(r, p->value));
         size_t s;
 
         if (strcmp(k, "migStrategy") != 0)
-            return fail_at(r, node(r, p->key),
-                           "flags: field '%.40s' is not handled by gpushare (migStrategy only; "
-                           "mpsRoot comes from the Helm value mps.root)",
-                           k);
+            return yamlr_fail(r, yamlr_node(r, p->key),
+                              "flags: field '%.40s' is not handled by gpushare (migStrategy only; "
+                              "mpsRoot comes from the Helm value mps.root)",
+                              k);
         for (s = 0; v != NULL && s < COUNT(strategy_names); s++)
             if (strcmp(v, strategy_names[s]) == 0)
                 break;
         if (v == NULL || s == COUNT(strategy_names))
-            return fail_at(r, node(r, p->value),
-                           "flags.migStrategy: unknown MIG strategy, expected none, single or "
-                           "mixed (api/config/v1/flags.go)");
+            return yamlr_fail(r, yamlr_node(r, p->value),
+                              "flags.migStrategy: unknown MIG strategy, expected none, single or "
+                              "mixed (api/config/v1/flags.go)");
         out->mig_strategy = (enum k8s_mig_strategy)s;
     }
     return 0;
 }
 
-static int read_top(struct reader *r, struct k8s_dp_config *out)
+static int read_top(struct yamlr *r, struct k8s_dp_config *out)
 {
-    yaml_node_t *root = yaml_document_get_root_node(&r->doc), *kind = NULL;
+    yaml_node_t *root = yamlr_root(r), *kind = NULL;
     yaml_node_t *res_nodes[K8S_DP_MAX_RESOURCES] = {NULL};
     const char *version = NULL;
     size_t bad;
     int rc = 0;
 
     if (root == NULL || root->type != YAML_MAPPING_NODE)
-        return fail_at(r, root, "expected a map with version, flags and sharing");
+        return yamlr_fail(r, root, "expected a map with version, flags and sharing");
     if (check_keys(r, root, "config") < 0)
         return -1;
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
          rc == 0 && p < root->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
-        yaml_node_t *v = node(r, p->value);
+        const char *k = yamlr_text(yamlr_node(r, p->key));
+        yaml_node_t *v = yamlr_node(r, p->value);
 
         if (strcmp(k, "version") == 0) {
             if ((version = string_of(v)) == NULL || strcmp(version, "v1") != 0)
-                rc = fail_at(r, v,
-                             "version: unknown version, expected v1 (api/config/v1/config.go)");
+                rc = yamlr_fail(r, v,
+                                "version: unknown version, expected v1 (api/config/v1/config.go)");
         } else if (strcmp(k, "flags") == 0) {
             rc = read_flags(r, v, out);
         } else if (strcmp(k, "sharing") == 0) {
             rc = read_sharing(r, v, out, res_nodes, &kind);
         } else {
-            rc = fail_at(r, node(r, p->key),
-                         "unexpected field '%.40s' (gpushare reads version, flags and sharing)", k);
+            rc = yamlr_fail(r, yamlr_node(r, p->key),
+                            "unexpected field '%.40s' (gpushare reads version, flags and sharing)",
+                            k);
         }
     }
     if (rc < 0)
         return -1;
     if (version == NULL)
-        return fail_at(r, root, "version: missing; gpushare requires version: v1 to be stated");
+        return yamlr_fail(r, root, "version: missing; gpushare requires version: v1 to be stated");
     // The plugin adds the prefix itself (resources.go); so does the reader, so the rules see
     // full names and the result equals what the emitter was given, normalized.
     for (size_t i = 0; i < out->n_resources; i++) {
@@ -745,11 +708,11 @@ static int read_top(struct reader *r, struct k8s_dp_config *out)
         char msg[sizeof(r->err->msg)];
 
         memcpy(msg, r->err->msg, sizeof(msg));
-        return fail_at(r,
-                       bad != NO_RESOURCE ? res_nodes[bad]
-                       : kind != NULL     ? kind
-                                          : root,
-                       "%s", msg);
+        return yamlr_fail(r,
+                          bad != NO_RESOURCE ? res_nodes[bad]
+                          : kind != NULL     ? kind
+                                             : root,
+                          "%s", msg);
     }
     return 0;
 }
@@ -757,38 +720,18 @@ static int read_top(struct reader *r, struct k8s_dp_config *out)
 int k8s_dp_parse(struct error *err, const char *buf, size_t len, const char *file,
                  struct k8s_dp_config *out)
 {
-    struct reader r = {.err = err, .file = file};
-    yaml_parser_t p;
+    struct yamlr r;
     int rc;
 
     memset(out, 0, sizeof(*out));
     out->fail_requests_gt_one = -1;
-    if (!yaml_parser_initialize(&p))
-        abort();
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    if (!yaml_parser_load(&p, &r.doc)) {
-        rc = error_set(err, ERR_INVALID, "'%.40s' line %lu: %s", file,
-                       (unsigned long)p.problem_mark.line + 1,
-                       p.problem != NULL ? p.problem : "not YAML");
-        yaml_parser_delete(&p);
+    // One document: a second would be a config the plugin never reads.
+    if (yamlr_load(&r, err, buf, len, file) < 0) {
         memset(out, 0, sizeof(*out));
-        return rc;
+        return -1;
     }
     rc = read_top(&r, out);
-    yaml_document_delete(&r.doc);
-    // One document: what follows would be ignored, or be a second config the plugin never reads.
-    if (rc == 0 && !yaml_parser_load(&p, &r.doc))
-        rc = error_set(err, ERR_INVALID, "'%.40s' line %lu: %s", file,
-                       (unsigned long)p.problem_mark.line + 1,
-                       p.problem != NULL ? p.problem : "not YAML");
-    else if (rc == 0) {
-        yaml_node_t *more = yaml_document_get_root_node(&r.doc);
-
-        if (more != NULL)
-            rc = fail_at(&r, more, "a second YAML document: a config file holds one");
-        yaml_document_delete(&r.doc);
-    }
-    yaml_parser_delete(&p);
+    yamlr_done(&r);
     if (rc < 0)
         memset(out, 0, sizeof(*out));
     return rc;
@@ -826,9 +769,7 @@ static int make_bodies(struct error *err, const struct k8s_dp_config *configs, s
                 return error_set(err, ERR_USAGE,
                                  "config '%.63s' named twice: each is one key of the ConfigMap",
                                  configs[i].name);
-    b->text = calloc(n, sizeof(b->text[0]));
-    if (b->text == NULL)
-        abort();
+    b->text = xcalloc(n, sizeof(b->text[0]));
     for (size_t i = 0; i < n; i++)
         if ((b->text[i] = config_body(err, &configs[i])) == NULL) {
             free_bodies(b);

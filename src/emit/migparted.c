@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "core/str.h"
+#include "core/yamlr.h"
 #include "emit/yamlw.h"
 #include "mig/profile.h"
 
@@ -182,37 +183,6 @@ char *migparted_yaml(struct error *err, const struct mig_layout *l, const char *
 
 /* Reading it back: the document API, each node checked against mig-parted's rules. */
 
-struct reader {
-    struct error *err;
-    yaml_document_t doc;
-    const char *file;
-};
-
-static int fail_at(struct reader *r, const yaml_node_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(struct reader *r, const yaml_node_t *n, const char *fmt, ...)
-{
-    char what[200];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof(what), fmt, ap);
-    va_end(ap);
-    return error_set(r->err, ERR_INVALID, "'%.60s' line %lu: %s", r->file,
-                     n != NULL ? (unsigned long)n->start_mark.line + 1 : 1UL, what);
-}
-
-static yaml_node_t *node(struct reader *r, int id)
-{
-    return yaml_document_get_node(&r->doc, id);
-}
-
-static const char *text(const yaml_node_t *n)
-{
-    return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
 static int parse_uint_text(const char *s, unsigned *v)
 {
     char *end;
@@ -229,23 +199,23 @@ static int parse_uint_text(const char *s, unsigned *v)
 
 /* One device-filter value. Longer than the entry holds ("0x233010DE:0x16A110DE", with a
  * subsystem ID) is refused: cut, it would match other GPUs. */
-static int add_filter(struct reader *r, yaml_node_t *v, struct migparted_entry *e)
+static int add_filter(struct yamlr *r, yaml_node_t *v, struct migparted_entry *e)
 {
-    const char *t = text(v);
+    const char *t = yamlr_text(v);
 
     if (t == NULL)
-        return fail_at(r, v, "device-filter: expected a string or a list of strings");
+        return yamlr_fail(r, v, "device-filter: expected a string or a list of strings");
     if (e->n_filters == sizeof(e->device_filter) / sizeof(e->device_filter[0]))
-        return fail_at(r, v, "device-filter: more than %zu PCI device IDs",
-                       sizeof(e->device_filter) / sizeof(e->device_filter[0]));
+        return yamlr_fail(r, v, "device-filter: more than %zu PCI device IDs",
+                          sizeof(e->device_filter) / sizeof(e->device_filter[0]));
     if (strlen(t) >= sizeof(e->device_filter[0]))
-        return fail_at(r, v, "device-filter: '%.40s' is longer than %zu characters", t,
-                       sizeof(e->device_filter[0]) - 1);
+        return yamlr_fail(r, v, "device-filter: '%.40s' is longer than %zu characters", t,
+                          sizeof(e->device_filter[0]) - 1);
     str_printf(e->device_filter[e->n_filters++], sizeof(e->device_filter[0]), "%s", t);
     return 0;
 }
 
-static int read_filter(struct reader *r, yaml_node_t *v, struct migparted_entry *e)
+static int read_filter(struct yamlr *r, yaml_node_t *v, struct migparted_entry *e)
 {
     yaml_node_item_t *it;
 
@@ -253,40 +223,40 @@ static int read_filter(struct reader *r, yaml_node_t *v, struct migparted_entry 
     if (v->type != YAML_SEQUENCE_NODE)
         return add_filter(r, v, e);
     for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++)
-        if (add_filter(r, node(r, *it), e) < 0)
+        if (add_filter(r, yamlr_node(r, *it), e) < 0)
             return -1;
     return 0;
 }
 
-static int read_devices(struct reader *r, yaml_node_t *v, struct migparted_entry *e)
+static int read_devices(struct yamlr *r, yaml_node_t *v, struct migparted_entry *e)
 {
     yaml_node_item_t *it;
 
     e->all_devices = false; /* a repeated key: the last one counts */
     e->n_devices = 0;
     /* "The only valid string is all" (spec.go). */
-    if (text(v) != NULL) {
-        if (strcmp(text(v), "all") != 0)
-            return fail_at(r, v, "devices: expected 'all' or a list of GPU indexes");
+    if (yamlr_text(v) != NULL) {
+        if (strcmp(yamlr_text(v), "all") != 0)
+            return yamlr_fail(r, v, "devices: expected 'all' or a list of GPU indexes");
         e->all_devices = true;
         return 0;
     }
     if (v->type != YAML_SEQUENCE_NODE)
-        return fail_at(r, v, "devices: expected 'all' or a list of GPU indexes");
+        return yamlr_fail(r, v, "devices: expected 'all' or a list of GPU indexes");
     for (it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
-        yaml_node_t *item = node(r, *it);
+        yaml_node_t *item = yamlr_node(r, *it);
 
-        if (text(item) == NULL)
-            return fail_at(r, item, "devices: expected 'all' or a list of GPU indexes");
-        if (parse_uint_text(text(item), &e->devices[e->n_devices]) < 0)
-            return fail_at(r, item, "devices: '%.40s' is not a GPU index", text(item));
+        if (yamlr_text(item) == NULL)
+            return yamlr_fail(r, item, "devices: expected 'all' or a list of GPU indexes");
+        if (parse_uint_text(yamlr_text(item), &e->devices[e->n_devices]) < 0)
+            return yamlr_fail(r, item, "devices: '%.40s' is not a GPU index", yamlr_text(item));
         if (++e->n_devices == 16 && it + 1 < v->data.sequence.items.top)
-            return fail_at(r, v, "devices: more than 16 GPU indexes");
+            return yamlr_fail(r, v, "devices: more than 16 GPU indexes");
     }
     return 0;
 }
 
-static int read_mig_devices(struct reader *r, yaml_node_t *v, struct migparted_entry *e)
+static int read_mig_devices(struct yamlr *r, yaml_node_t *v, struct migparted_entry *e)
 {
     struct mig_profile_name pn;
     yaml_node_pair_t *p;
@@ -294,46 +264,49 @@ static int read_mig_devices(struct reader *r, yaml_node_t *v, struct migparted_e
 
     e->n_mig_devices = 0; /* a repeated key: the last one counts */
     if (v->type != YAML_MAPPING_NODE)
-        return fail_at(r, v, "mig-devices: expected a map of profile to count");
+        return yamlr_fail(r, v, "mig-devices: expected a map of profile to count");
     for (p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
+        const char *k = yamlr_text(yamlr_node(r, p->key));
         unsigned *count = &e->mig_devices[e->n_mig_devices].count;
 
         if (k == NULL || mig_profile_parse(r->err, k, &pn) < 0)
-            return fail_at(r, node(r, p->key), "mig-devices: '%.40s' is not a MIG profile name",
-                           k != NULL ? k : "?");
+            return yamlr_fail(r, yamlr_node(r, p->key),
+                              "mig-devices: '%.40s' is not a MIG profile name",
+                              k != NULL ? k : "?");
         /* Cut, a name could turn into another one ("1g.10gb+me.all" into "1g.10gb+me"). */
         if (strlen(k) >= sizeof(e->mig_devices[0].profile))
-            return fail_at(r, node(r, p->key), "mig-devices: '%.40s' is longer than %zu characters",
-                           k, sizeof(e->mig_devices[0].profile) - 1);
+            return yamlr_fail(r, yamlr_node(r, p->key),
+                              "mig-devices: '%.40s' is longer than %zu characters", k,
+                              sizeof(e->mig_devices[0].profile) - 1);
         if (e->n_mig_devices == MIG_MAX_PROFILES)
-            return fail_at(r, v, "mig-devices: more than %d profiles", MIG_MAX_PROFILES);
-        if (parse_uint_text(text(node(r, p->value)), count) < 0)
-            return fail_at(r, node(r, p->value), "mig-devices: %s: expected a count >= 0", k);
+            return yamlr_fail(r, v, "mig-devices: more than %d profiles", MIG_MAX_PROFILES);
+        if (parse_uint_text(yamlr_text(yamlr_node(r, p->value)), count) < 0)
+            return yamlr_fail(r, yamlr_node(r, p->value), "mig-devices: %s: expected a count >= 0",
+                              k);
         str_printf(e->mig_devices[e->n_mig_devices].profile, sizeof(e->mig_devices[0].profile),
                    "%s", k);
         total += *count;
         e->n_mig_devices++;
     }
     if (e->n_mig_devices > 0 && total == 0)
-        return fail_at(r, v, "mig-devices: all counts for all MIG profiles are 0");
+        return yamlr_fail(r, v, "mig-devices: all counts for all MIG profiles are 0");
     return 0;
 }
 
-static int read_bool(struct reader *r, yaml_node_t *v, bool *out)
+static int read_bool(struct yamlr *r, yaml_node_t *v, bool *out)
 {
-    const char *t = text(v);
+    const char *t = yamlr_text(v);
 
     if (t != NULL && strcmp(t, "true") == 0)
         *out = true;
     else if (t != NULL && strcmp(t, "false") == 0)
         *out = false;
     else
-        return fail_at(r, v, "mig-enabled: expected true or false");
+        return yamlr_fail(r, v, "mig-enabled: expected true or false");
     return 0;
 }
 
-static int read_entry(struct reader *r, yaml_node_t *m, struct migparted_entry *e)
+static int read_entry(struct yamlr *r, yaml_node_t *m, struct migparted_entry *e)
 {
     bool have_devices = false, have_enabled = false, have_mig = false;
     yaml_node_pair_t *p;
@@ -341,10 +314,10 @@ static int read_entry(struct reader *r, yaml_node_t *m, struct migparted_entry *
 
     memset(e, 0, sizeof(*e));
     if (m->type != YAML_MAPPING_NODE)
-        return fail_at(r, m, "expected a map with devices, mig-enabled and mig-devices");
+        return yamlr_fail(r, m, "expected a map with devices, mig-enabled and mig-devices");
     for (p = m->data.mapping.pairs.start; rc == 0 && p < m->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
-        yaml_node_t *v = node(r, p->value);
+        const char *k = yamlr_text(yamlr_node(r, p->key));
+        yaml_node_t *v = yamlr_node(r, p->value);
 
         if (k != NULL && strcmp(k, "device-filter") == 0)
             rc = read_filter(r, v, e);
@@ -355,29 +328,30 @@ static int read_entry(struct reader *r, yaml_node_t *m, struct migparted_entry *
         else if (k != NULL && strcmp(k, "mig-devices") == 0 && (have_mig = true))
             rc = read_mig_devices(r, v, e);
         else
-            rc = fail_at(r, node(r, p->key), "unexpected field '%.40s'", k != NULL ? k : "?");
+            rc = yamlr_fail(r, yamlr_node(r, p->key), "unexpected field '%.40s'",
+                            k != NULL ? k : "?");
     }
     if (rc == 0 && (!have_devices || !have_enabled))
-        rc = fail_at(r, m, "an entry needs devices and mig-enabled");
+        rc = yamlr_fail(r, m, "an entry needs devices and mig-enabled");
     if (rc == 0 && e->mig_enabled && !have_mig)
-        rc = fail_at(r, m, "mig-enabled is true but mig-devices is missing");
+        rc = yamlr_fail(r, m, "mig-enabled is true but mig-devices is missing");
     if (rc == 0 && !e->mig_enabled && e->n_mig_devices > 0)
-        rc = fail_at(r, m, "mig-enabled is false but mig-devices is not empty");
+        rc = yamlr_fail(r, m, "mig-enabled is false but mig-devices is not empty");
     return rc;
 }
 
-static int read_config(struct reader *r, yaml_node_t *list, struct migparted_entry *out, size_t max,
+static int read_config(struct yamlr *r, yaml_node_t *list, struct migparted_entry *out, size_t max,
                        size_t *n)
 {
     yaml_node_item_t *it;
 
     if (list->type != YAML_SEQUENCE_NODE ||
         list->data.sequence.items.start == list->data.sequence.items.top)
-        return fail_at(r, list, "a config is a non-empty list of entries");
+        return yamlr_fail(r, list, "a config is a non-empty list of entries");
     for (it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
         if (*n == max)
-            return fail_at(r, list, "more than %zu entries", max);
-        if (read_entry(r, node(r, *it), &out[*n]) < 0)
+            return yamlr_fail(r, list, "more than %zu entries", max);
+        if (read_entry(r, yamlr_node(r, *it), &out[*n]) < 0)
             return -1;
         (*n)++;
     }
@@ -385,61 +359,52 @@ static int read_config(struct reader *r, yaml_node_t *list, struct migparted_ent
 }
 
 /* version: v1 and mig-configs: {name: [...]}, nothing else (spec.go). */
-static int read_top(struct reader *r, const char *name, struct migparted_entry *out, size_t max,
+static int read_top(struct yamlr *r, const char *name, struct migparted_entry *out, size_t max,
                     size_t *n)
 {
-    yaml_node_t *root = yaml_document_get_root_node(&r->doc), *configs = NULL;
+    yaml_node_t *root = yamlr_root(r), *configs = NULL;
     const char *version = NULL;
     yaml_node_pair_t *p;
 
     if (root == NULL || root->type != YAML_MAPPING_NODE)
-        return fail_at(r, root, "expected a map with version and mig-configs");
+        return yamlr_fail(r, root, "expected a map with version and mig-configs");
     for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
+        const char *k = yamlr_text(yamlr_node(r, p->key));
 
         if (k != NULL && strcmp(k, "version") == 0)
-            version = text(node(r, p->value));
+            version = yamlr_text(yamlr_node(r, p->value));
         else if (k != NULL && strcmp(k, "mig-configs") == 0)
-            configs = node(r, p->value);
+            configs = yamlr_node(r, p->value);
         else
-            return fail_at(r, node(r, p->key), "unexpected field '%.40s'", k != NULL ? k : "?");
+            return yamlr_fail(r, yamlr_node(r, p->key), "unexpected field '%.40s'",
+                              k != NULL ? k : "?");
     }
     if (version == NULL || strcmp(version, "v1") != 0)
-        return fail_at(r, root, "version: expected v1");
+        return yamlr_fail(r, root, "version: expected v1");
     if (configs == NULL || configs->type != YAML_MAPPING_NODE)
-        return fail_at(r, root, "mig-configs: expected a map of config names");
+        return yamlr_fail(r, root, "mig-configs: expected a map of config names");
     for (p = configs->data.mapping.pairs.start; p < configs->data.mapping.pairs.top; p++) {
-        const char *k = text(node(r, p->key));
+        const char *k = yamlr_text(yamlr_node(r, p->key));
 
         if (k != NULL && strcmp(k, name) == 0)
-            return read_config(r, node(r, p->value), out, max, n);
+            return read_config(r, yamlr_node(r, p->value), out, max, n);
     }
-    return fail_at(r, configs, "no config named '%.40s'", name);
+    return yamlr_fail(r, configs, "no config named '%.40s'", name);
 }
 
 int migparted_parse(struct error *err, const char *buf, size_t len, const char *file,
                     const char *name, struct migparted_entry *out, size_t max, size_t *n)
 {
-    struct reader r = {.err = err, .file = file};
-    yaml_parser_t p;
+    struct yamlr r;
     int rc;
 
     *n = 0;
-    if (!yaml_parser_initialize(&p))
-        abort();
-    yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
-    if (!yaml_parser_load(&p, &r.doc)) {
-        rc = error_set(err, ERR_INVALID, "'%.60s' line %lu: %s", file,
-                       (unsigned long)p.problem_mark.line + 1,
-                       p.problem != NULL ? p.problem : "not YAML");
-        yaml_parser_delete(&p);
-        return rc;
-    }
+    if (yamlr_load(&r, err, buf, len, file) < 0)
+        return -1;
     rc = read_top(&r, name, out, max, n);
     if (rc < 0)
         *n = 0;
-    yaml_document_delete(&r.doc);
-    yaml_parser_delete(&p);
+    yamlr_done(&r);
     return rc;
 }
 

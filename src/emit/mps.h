@@ -18,13 +18,14 @@
 #include <jansson.h>
 
 #include "core/error.h"
+#include "gpu/mps_spec.h"
 #include "plan/evidence.h"
 
 /* A path written into a file is shorter than this: MPS puts Unix sockets in the pipe directory,
  * and a socket's path must fit in sun_path (108 bytes). */
 #define EMIT_MPS_PATH_MAX 100
 /* Entries in a pinned memory limit ("0=10G,1=512M"). */
-#define EMIT_MPS_MAX_MEM 16
+#define EMIT_MPS_MAX_MEM MPS_MAX_MEM_LIMITS
 /* Most MPS clients per device: 48 up to CUDA 13.0, 60 since (MPS doc 2.3.5.1). */
 #define EMIT_MPS_MAX_CLIENTS 60
 
@@ -63,12 +64,6 @@ enum emit_mps_source {
 };
 
 /* One entry of a pinned memory limit. */
-struct emit_mps_mem {
-    char dev[48];           /* an ordinal ("0") or a GPU UUID ("GPU-8-4-4-4-12 hex") */
-    char limit[12];         /* as given and sent to the daemon: digits and M or G ("10240M") */
-    unsigned long long mib; /* the limit in MiB */
-};
-
 /* The checked values and their sources: what the files are rendered from. */
 struct emit_mps_config {
     char pipe_dir[EMIT_MPS_PATH_MAX], log_dir[EMIT_MPS_PATH_MAX];
@@ -79,7 +74,7 @@ struct emit_mps_config {
     unsigned clients;   /* the clients the plan's percentage is for; 0 when none */
     char pct_why[400];  /* where the plan's percentage came from; "" when none */
     char mem_why[400];  /* where the memory limit came from when the plan decided it */
-    struct emit_mps_mem mem[EMIT_MPS_MAX_MEM];
+    struct mps_mem_limit mem[EMIT_MPS_MAX_MEM];
     size_t n_mem;
     enum emit_mps_source src_pipe_dir, src_log_dir, src_install_dir, src_env_file, src_control,
         src_pipe_mode, src_pct, src_mem;
@@ -128,21 +123,6 @@ int emit_mps_check_path(struct error *err, const char *what, const char *path);
 
 /* --control: a program name from [A-Za-z0-9._-] (looked up on PATH) or a path as above. */
 int emit_mps_check_control(struct error *err, const char *what, const char *prog);
-
-/* A percentage from 1 to 100 with at most two decimals ("25", "12.5"), in hundredths. */
-int emit_mps_parse_pct(struct error *err, const char *what, const char *s, unsigned *centi);
-
-/* The percentage as the files write it: "25", "12.5", "33.33". */
-void emit_mps_pct_text(unsigned centi, char *out, size_t size);
-
-/*
- * "DEV=LIMIT[,DEV=LIMIT...]" as CUDA_MPS_PINNED_DEVICE_MEM_LIMIT is written (MPS doc 4.2.7):
- * DEV an ordinal (0 to 999, no leading zero) or a GPU UUID ("GPU-" and 8-4-4-4-12 hex digits),
- * LIMIT a whole number from 1 to 9999999 (no leading zero) and M or G. At most max entries, no
- * device twice. On failure *n is 0 and the message names the bad entry.
- */
-int emit_mps_parse_mem_limit(struct error *err, const char *what, const char *spec,
-                             struct emit_mps_mem *m, size_t max, size_t *n);
 
 /* --pipe-mode: three or four octal digits, at most 0777, the owner's rwx included. */
 int emit_mps_parse_mode(struct error *err, const char *what, const char *s, unsigned *mode);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
+
 int yamlw_write(void *data, unsigned char *bytes, size_t size)
 {
     strbuf_add(data, (const char *)bytes, size);
@@ -17,7 +19,7 @@ int yamlw_write(void *data, unsigned char *bytes, size_t size)
 void yamlw_init(yaml_emitter_t *e, struct strbuf *b, const char *head)
 {
     if (!yaml_emitter_initialize(e))
-        abort();
+        xalloc_die("a YAML emitter");
     yaml_emitter_set_output(e, yamlw_write, b);
     yaml_emitter_set_unicode(e, 1);
     if (head != NULL)
@@ -51,7 +53,7 @@ int yamlw_scalar(yaml_emitter_t *e, const char *v, yaml_scalar_style_t style, bo
 
     if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v),
                                       plain_implicit, quoted_implicit, style))
-        abort();
+        xalloc_die("a YAML event");
     return yamlw_emit(e, &ev);
 }
 

@@ -1,11 +1,12 @@
 /*
- * The fleet document (gpushare.fleet/1, docs/fleet.md): the results documents of many nodes,
- * one GPU each, merged into one file. Each node keeps its identity (host, GPU UUID, PCI bus id,
- * model, driver, tool commit) and its whole document; figures of GPUs of one model are set
- * against their peers' median, and a GPU that is worse by more than a tolerance is flagged.
- * `gpushare fleet merge` writes it; `gpushare mig plan --fleet` reads it.
+ * The fleet document (gpushare.fleet/1, docs/fleet.md): the results documents of many nodes
+ * merged into one file, one node per GPU. Each node keeps its identity (host, GPU UUID, PCI bus
+ * id, model, driver) and every document measured on it whole (several benchmarks of one GPU
+ * make one node); figures of GPUs of one model are set against their peers' median, and a GPU
+ * that is worse by more than a tolerance is flagged. `gpushare fleet merge` writes it;
+ * `gpushare mig plan --fleet` and `gpushare plan --results` read it.
  *
- * Pure logic over jansson and results/results.h: no CUDA, no NVML.
+ * Pure logic over jansson and results/: no CUDA, no NVML.
  */
 #ifndef GPUSHARE_FLEET_MERGE_H
 #define GPUSHARE_FLEET_MERGE_H
@@ -55,28 +56,36 @@ int fleet_load_inputs(struct error *err, char *const *files, size_t n, json_t **
 
 /*
  * Merges n >= 1 inputs into a new fleet document (a new reference; the caller releases it),
- * or NULL with err set (ERR_INVALID): a document without a GPU ("info" null, or no name or
- * UUID), two documents of one GPU (the same UUID), more than FLEET_MAX_INPUTS, or a bad
- * tolerance. Every message names the file: "'b.json': the same GPU as 'a.json' ...".
- * The result passes fleet_check().
+ * or NULL with err set (ERR_INVALID). Documents of one GPU (the same host and UUID) make one
+ * node. Refused: a document without a GPU ("info" null, or no name or UUID); a test that
+ * another document of the same GPU has too ("'b.json': test 'x' is also in 'a.json' ..."); a
+ * GPU on two hosts, or whose documents disagree on its name, PCI bus id, index or driver; more
+ * than FLEET_MAX_INPUTS; a bad tolerance. Every message names the file. The result passes
+ * fleet_check().
  */
 json_t *fleet_merge(struct error *err, const struct fleet_opts *o, const struct fleet_input *in,
                     size_t n) __attribute__((nonnull(1, 2)));
 
 /*
  * Checks a parsed fleet document (docs/fleet.md): the exact schema id, closed objects and
- * their JSON types, every embedded document through results_check(), and that nodes, models,
- * comparisons and flags agree with one another. 0, or -1 with ERR_INVALID and a message
- * "'<where>': nodes[2]: what is wrong".
+ * their JSON types, every embedded document through results_check() and against its node,
+ * and that nodes, models, comparisons and flags agree with one another. 0, or -1 with
+ * ERR_INVALID and a message "'<where>': nodes[2]: what is wrong".
  */
 int fleet_check(struct error *err, const json_t *fleet, const char *where);
 
-/* Parses path and checks it with fleet_check(); a new reference, or NULL with err set: ERR_IO
- * when unreadable, ERR_INVALID for syntax ("'<file>' line L column C: ...") or a refusal. */
+/* Parses path (doc_load(), results/doccheck.h) and checks it with fleet_check(); a new
+ * reference, or NULL with err set: ERR_IO when unreadable, ERR_INVALID for syntax ("'<file>'
+ * line L column C: ..."), a file over DOC_MAX_BYTES, or a refusal. */
 json_t *fleet_load(struct error *err, const char *path);
 
 /* fleet_load() on len bytes in memory; name stands for the file in messages. */
 json_t *fleet_loadb(struct error *err, const char *buf, size_t len, const char *name);
+
+/* The i-th results document of a node of a checked fleet document: 0 its "document", then
+ * those of its "more_sources"; NULL past the last. *file (when file is not NULL) is the file
+ * it came from. A reader of every figure of a node reads all of them. */
+const json_t *fleet_node_document(const json_t *node, size_t i, const char **file);
 
 /* The table of a checked fleet document: nodes, models and their peer status, flags. */
 void fleet_print_table(FILE *f, const json_t *fleet);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/str.h"
+#include "core/xalloc.h"
 
 #define MPS_CONTROL_BIN "nvidia-cuda-mps-control"
 
@@ -62,9 +63,7 @@ static char **client_env(const char *pipe_dir, char *kv, size_t size)
 
     while (environ[n] != NULL)
         n++;
-    env = calloc(n + 2, sizeof(*env));
-    if (env == NULL)
-        abort();
+    env = xcalloc(n + 2, sizeof(*env));
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], key, sizeof(key) - 1) != 0)
             env[k++] = environ[i];

@@ -287,57 +287,27 @@ static int make_dirs(struct error *err, const struct mps_daemon_opts *o, struct 
  * Parses "DEV=N{M,G}[,DEV=N{M,G}...]". Stricter than the daemon, which silently takes a missing
  * or unknown unit as M ("100" is 100M, "1T" is 1M) and 0 as "no limit" (observed, driver 580).
  */
-int mps_parse_mem_limits(struct error *err, const char *spec, struct mps_mem_limit *m, size_t *n)
-{
-    const char *p = spec;
-
-    *n = 0;
-    for (;;) {
-        size_t len = strcspn(p, ","), eq = strcspn(p, "=");
-        size_t val_len = eq < len ? len - eq - 1 : 0;
-        const char *val = eq < len ? p + eq + 1 : p + len;
-        char unit = val_len > 0 ? (char)toupper((unsigned char)val[val_len - 1]) : '\0';
-        unsigned long long num = 0;
-        bool ok = eq < len && eq > 0 && eq < sizeof(m->dev) && val_len >= 2 && val_len <= 10 &&
-                  (unit == 'M' || unit == 'G') && *n < MPS_MAX_MEM_LIMITS;
-
-        for (size_t i = 0; ok && i < eq; i++)
-            ok = isalnum((unsigned char)p[i]) || p[i] == '-';
-        for (size_t i = 0; ok && i + 1 < val_len; i++) {
-            ok = isdigit((unsigned char)val[i]);
-            num = num * 10 + (unsigned long long)(val[i] - '0');
-        }
-        if (!ok || num == 0)
-            return error_set(err, ERR_INVALID,
-                             "invalid pinned memory limit '%.64s%s': expected DEV=N{M,G}[,...] "
-                             "with N > 0, such as '0=10G,1=512M'",
-                             spec, strlen(spec) > 64 ? "..." : "");
-        str_printf(m[*n].dev, sizeof(m[*n].dev), "%.*s", (int)eq, p);
-        str_printf(m[*n].value, sizeof(m[*n].value), "%llu%c", num, unit);
-        m[*n].mib = unit == 'G' ? num * 1024 : num;
-        (*n)++;
-        if (p[len] == '\0')
-            return 0;
-        p += len + 1;
-    }
-}
-
 static int check_opts(struct error *err, const struct mps_daemon_opts *o, struct mps_mem_limit *mem,
                       size_t *n_mem)
 {
     const char *dirs[2] = {o->pipe_dir, o->log_dir};
 
     *n_mem = 0;
-    if (o->active_thread_pct > 100)
-        return error_set(err, ERR_INVALID, "active thread percentage %u: expected 1 to 100",
-                         o->active_thread_pct);
+    if (o->active_thread_centi > 10000 ||
+        (o->active_thread_centi > 0 && o->active_thread_centi < 100))
+        return error_set(err, ERR_INVALID, "active thread percentage %u.%02u: expected 1 to 100",
+                         o->active_thread_centi / 100, o->active_thread_centi % 100);
     for (size_t i = 0; i < 2; i++)
         if (dirs[i] != NULL && (dirs[i][0] == '\0' || strlen(dirs[i]) > DIR_MAX_LEN))
             return error_set(err, ERR_INVALID, "MPS %s directory '%.64s': expected 1 to %d bytes",
                              i == 0 ? "pipe" : "log", dirs[i], DIR_MAX_LEN);
+    // The caller checked what the user gave; a bad limit here is the program's: invalid.
     if (o->pinned_mem_limit != NULL &&
-        mps_parse_mem_limits(err, o->pinned_mem_limit, mem, n_mem) < 0)
+        mps_mem_parse(err, "the pinned memory limit", o->pinned_mem_limit, mem, MPS_MAX_MEM_LIMITS,
+                      n_mem) < 0) {
+        err->code = ERR_INVALID;
         return -1;
+    }
     return 0;
 }
 
@@ -581,24 +551,23 @@ static int apply_settings(struct error *err, const struct mps_daemon_opts *o,
                           const struct mps_daemon *d, int timeout_ms,
                           const struct mps_mem_limit *mem, size_t n_mem)
 {
-    char cmd[160], out[160], want[32];
+    char cmd[160], out[160], want[32], pct[16];
 
-    if (o->active_thread_pct > 0) {
+    if (o->active_thread_centi > 0) {
+        double set = o->active_thread_centi / 100.0, got;
         char *end;
-        double got;
 
-        str_printf(cmd, sizeof(cmd), "set_default_active_thread_percentage %u",
-                   o->active_thread_pct);
+        mps_pct_text(o->active_thread_centi, pct, sizeof(pct));
+        str_printf(cmd, sizeof(cmd), "set_default_active_thread_percentage %s", pct);
         if (control_ok(err, d, cmd, timeout_ms, out, sizeof(out)) < 0 ||
             control_ok(err, d, READY_COMMAND, timeout_ms, out, sizeof(out)) < 0)
             return -1;
         got = strtod(out, &end);
-        if (end == out || *end != '\0' || got < o->active_thread_pct - 0.05 ||
-            got > o->active_thread_pct + 0.05)
+        if (end == out || *end != '\0' || got < set - 0.05 || got > set + 0.05)
             return error_set(err, ERR_UNSUPPORTED,
                              "MPS control daemon reports default active thread percentage '%s' "
-                             "after setting %u",
-                             out, o->active_thread_pct);
+                             "after setting %s",
+                             out, pct);
     }
     for (size_t i = 0; i < n_mem; i++) {
         str_printf(cmd, sizeof(cmd), "set_default_device_pinned_mem_limit %s %s", mem[i].dev,
@@ -756,7 +725,7 @@ int mps_daemon_start(struct error *err, const struct mps_daemon_opts *o, struct 
                              "%s'",
                              o->pipe_dir, o->pipe_dir, MPS_CONTROL_BIN);
         if (probe.answers) {
-            if (o->active_thread_pct > 0 || n_mem > 0)
+            if (o->active_thread_centi > 0 || n_mem > 0)
                 return error_set(err, ERR_INVALID,
                                  "the MPS control daemon at '%s' is reused: its settings cannot "
                                  "be changed; drop --reuse or the settings",

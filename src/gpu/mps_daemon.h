@@ -27,6 +27,7 @@
 #include <stddef.h>
 
 #include "core/error.h"
+#include "gpu/mps_spec.h"
 
 /* The start-up deadline and per-command deadline when mps_daemon_opts.timeout_ms is 0. */
 #define MPS_DAEMON_TIMEOUT_MS 10000
@@ -39,13 +40,14 @@ struct mps_daemon_opts {
      * never removed, and is made (mode 0700, one level) when missing. */
     const char *pipe_dir;
     const char *log_dir;
-    /* 0: leave the daemon's default (100); 1..100: set_default_active_thread_percentage,
-     * then read back with get_default_active_thread_percentage. */
-    unsigned active_thread_pct;
+    /* In hundredths (gpu/mps_spec.h). 0: leave the daemon's default (100); 100..10000:
+     * set_default_active_thread_percentage, then read back with
+     * get_default_active_thread_percentage. */
+    unsigned active_thread_centi;
     /* NULL: no limit; else "DEV=LIMIT[,DEV=LIMIT...]" as CUDA_MPS_PINNED_DEVICE_MEM_LIMIT
      * is written (e.g. "0=10G,1=512M"): one set_default_device_pinned_mem_limit DEV LIMIT
      * per entry, read back with get_default_device_pinned_mem_limit DEV. DEV is an ordinal
-     * or a UUID (the daemon keeps the two apart), LIMIT a positive number and M or G. */
+     * or a UUID (the daemon keeps the two apart): mps_mem_parse's grammar. */
     const char *pinned_mem_limit;
     /* A daemon already answering at pipe_dir: use it (left running by stop) instead of
      * refusing. Settings cannot be combined with a reused daemon: they would change the
@@ -143,22 +145,6 @@ int mps_daemon_setenv(struct error *err, const struct mps_daemon *d);
 /* Whether the process is gone: as mps_daemon_stop judges it (ESRCH, a zombie, or its pid now
  * names a process started at another time). A zero pid is gone. */
 bool mps_proc_gone(const struct mps_proc *p);
-
-/* At most this many entries in a pinned memory limit. */
-#define MPS_MAX_MEM_LIMITS 16
-
-/* One entry of a pinned memory limit ("0=10G"). */
-struct mps_mem_limit {
-    char dev[64];           /* an ordinal or a UUID, as the user wrote it */
-    unsigned long long mib; /* the limit in MiB */
-    char value[24];         /* as sent: digits and M or G */
-};
-
-/*
- * Parses "DEV=N{M,G}[,DEV=N{M,G}...]" as mps_daemon_opts.pinned_mem_limit is checked: at most
- * MPS_MAX_MEM_LIMITS entries into m, their count in *n. ERR_INVALID with the reason.
- */
-int mps_parse_mem_limits(struct error *err, const char *spec, struct mps_mem_limit *m, size_t *n);
 
 /* rm -r path, never following a symbolic link: 0, or -1 with errno set. A missing path is 0. */
 int mps_remove_tree(const char *path);

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,8 +18,10 @@
 #include <unistd.h>
 
 #include "core/atomic.h"
+#include "core/json.h"
 #include "core/str.h"
 #include "gpu/mps.h"
+#include "gpu/mps_spec.h"
 
 #define REGISTRY_NAME "gpushare-mps"
 #define ROOT_PREFIX "gpushare-mps-" /* mps_daemon's private directories */
@@ -78,7 +81,10 @@ json_t *mps_state_to_json(const struct mps_state *s)
                         json_pack("{s:I,s:I}", "pid", (json_int_t)s->daemon.pid, "start",
                                   (json_int_t)s->daemon.start));
     json_object_set_new(o, "uid", json_integer((json_int_t)s->uid));
-    json_object_set_new(o, "thread_pct", json_integer((json_int_t)s->thread_pct));
+    json_object_set_new(o, "thread_pct",
+                        s->thread_centi % 100 == 0
+                            ? json_integer((json_int_t)(s->thread_centi / 100))
+                            : json_real(s->thread_centi / 100.0));
     json_object_set_new(o, "mem_limit", json_string(s->mem_limit));
     json_object_set_new(o, "started_at", json_string(s->started_at));
     return o;
@@ -119,6 +125,22 @@ static int get_int(struct error *err, const json_t *o, const char *key, json_int
         return error_set(err, ERR_INVALID, "'%s' is missing or not an integer from %lld to %lld",
                          key, (long long)min, (long long)max);
     *dst = json_integer_value(v);
+    return 0;
+}
+
+/* A percentage as mps_pct_text writes it (0: none): an integer, or a number of at most two
+ * decimals; in hundredths. */
+static int get_pct(struct error *err, const json_t *o, const char *key, unsigned *centi)
+{
+    const json_t *v = json_object_get(o, key);
+    double x = json_number_value(v) * 100, r = floor(x + 0.5);
+
+    if (!json_is_number(v) || !(r >= 0 && r <= 10000) || fabs(x - r) > 1e-6 || (r > 0 && r < 100))
+        return error_set(err, ERR_INVALID,
+                         "'%s' is missing or not 0 or a percentage from 1 to 100 with at most two "
+                         "decimals",
+                         key);
+    *centi = (unsigned)r;
     return 0;
 }
 
@@ -182,7 +204,7 @@ static int check_relations(struct error *err, const struct mps_state *s)
     if ((s->own_pipe_dir && s->made_pipe_dir) || (s->own_log_dir && s->made_log_dir))
         return error_set(err, ERR_INVALID, "a directory both owned and made");
     if (s->reused && (s->root[0] != '\0' || s->made_pipe_dir || s->made_log_dir ||
-                      s->thread_pct != 0 || s->mem_limit[0] != '\0'))
+                      s->thread_centi != 0 || s->mem_limit[0] != '\0'))
         return error_set(err, ERR_INVALID, "a reused daemon with directories or settings of ours");
     if (!s->reused && (s->daemon.pid == 0 || s->log_dir[0] == '\0'))
         return error_set(err, ERR_INVALID, "a daemon of ours with no pid or no 'log_dir'");
@@ -249,9 +271,8 @@ int mps_state_parse(struct error *err, const char *text, size_t len, struct mps_
     if (get_int(err, o, "uid", 0, UINT32_MAX - 1, &v) < 0)
         goto out;
     t.uid = (unsigned)v;
-    if (get_int(err, o, "thread_pct", 0, 100, &v) < 0)
+    if (get_pct(err, o, "thread_pct", &t.thread_centi) < 0)
         goto out;
-    t.thread_pct = (unsigned)v;
     if (check_path(err, "pipe_dir", t.pipe_dir, MPS_PIPE_DIR_MAX, false) < 0 ||
         check_path(err, "log_dir", t.log_dir, MPS_LOG_DIR_MAX, true) < 0 ||
         check_path(err, "root", t.root, MPS_LOG_DIR_MAX, true) < 0)
@@ -260,7 +281,7 @@ int mps_state_parse(struct error *err, const char *text, size_t len, struct mps_
         struct error e;
         char norm[256];
 
-        if (mps_mem_limit_check(&e, "mem_limit", t.mem_limit, norm, sizeof(norm)) < 0 ||
+        if (mps_mem_normalize(&e, "mem_limit", t.mem_limit, norm, sizeof(norm)) < 0 ||
             strcmp(norm, t.mem_limit) != 0) {
             error_set(err, ERR_INVALID, "'mem_limit' is not a normalized pinned memory limit");
             goto out;
@@ -314,55 +335,6 @@ int mps_dir_normalize(struct error *err, const char *what, const char *in, size_
     if (len == 0)
         return error_set(err, ERR_USAGE, "invalid %s '/': expected a directory below /", what);
     out[len] = '\0';
-    return 0;
-}
-
-/* An ordinal 0..63 (no leading zero), or "GPU-" / "MIG-" and a UUID's hex digits and dashes. */
-static bool valid_device(const char *dev)
-{
-    size_t n = strspn(dev, "0123456789");
-
-    if (n > 0 && dev[n] == '\0')
-        return n == 1 || (n == 2 && dev[0] != '0' && (dev[0] - '0') * 10 + (dev[1] - '0') < 64);
-    if (strncmp(dev, "GPU-", 4) != 0 && strncmp(dev, "MIG-", 4) != 0)
-        return false;
-    dev += 4;
-    return *dev != '\0' && strspn(dev, "0123456789abcdefABCDEF-") == strlen(dev);
-}
-
-int mps_mem_limit_check(struct error *err, const char *what, const char *spec, char *out,
-                        size_t size)
-{
-    struct mps_mem_limit m[MPS_MAX_MEM_LIMITS];
-    char norm[MPS_MAX_MEM_LIMITS * (64 + 24 + 2)];
-    size_t n = 0, len = 0;
-    struct error e;
-
-    if (mps_parse_mem_limits(&e, spec, m, &n) < 0)
-        return error_set(err, ERR_USAGE,
-                         "invalid %s '%.64s': expected DEV=N{M,G}[,...] with N > 0 and at most "
-                         "%d entries, such as '0=10G,1=512M'",
-                         what, spec, MPS_MAX_MEM_LIMITS);
-    norm[0] = '\0';
-    for (size_t i = 0; i < n; i++) {
-        if (!valid_device(m[i].dev))
-            return error_set(err, ERR_USAGE,
-                             "invalid %s: device '%s' is neither a CUDA ordinal (0 to 63) nor a "
-                             "UUID (GPU-... or MIG-...)",
-                             what, m[i].dev);
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(m[i].dev, m[j].dev) == 0)
-                return error_set(err, ERR_USAGE, "invalid %s: device '%s' given twice", what,
-                                 m[i].dev);
-        str_printf(norm + len, sizeof(norm) - len, "%s%s=%s", i > 0 ? "," : "", m[i].dev,
-                   m[i].value);
-        len = strlen(norm);
-    }
-    if (out != NULL) {
-        if (len >= size)
-            return error_set(err, ERR_USAGE, "invalid %s: longer than %zu bytes", what, size - 1);
-        memcpy(out, norm, len + 1);
-    }
     return 0;
 }
 
@@ -470,7 +442,7 @@ int mps_state_save(struct error *err, struct mps_state *s)
     if (check_relations(err, s) < 0)
         return -1;
     o = mps_state_to_json(s);
-    body = json_dumps(o, JSON_INDENT(2));
+    body = json_dumps(o, JS_DUMP_FLAGS);
     json_decref(o);
     text = body != NULL ? malloc(strlen(body) + 2) : NULL;
     if (text == NULL) {

@@ -40,10 +40,11 @@ struct mps_state {
     bool reused;            /* someone else's daemon (start --reuse): stop leaves it running */
     struct mps_proc daemon; /* pid 0: unknown (only for a reused daemon) */
     unsigned uid;
-    unsigned thread_pct; /* the default active thread percentage set at start; 0 none */
-    char mem_limit[256]; /* the default pinned memory limits set at start; "" none */
-    char started_at[32]; /* UTC, ISO 8601, for people */
-    char path[512];      /* the file it was loaded from or saved to; not in the JSON */
+    unsigned thread_centi; /* the default active thread percentage set at start, in
+                            * hundredths (gpu/mps_spec.h); 0 none */
+    char mem_limit[256];   /* the default pinned memory limits set at start; "" none */
+    char started_at[32];   /* UTC, ISO 8601, for people */
+    char path[512];        /* the file it was loaded from or saved to; not in the JSON */
 };
 
 /* The record of a daemon mps_daemon_start just returned (made_* and the settings are the
@@ -75,15 +76,6 @@ int mps_state_parse(struct error *err, const char *text, size_t len, struct mps_
  */
 int mps_dir_normalize(struct error *err, const char *what, const char *in, size_t max_len,
                       char *out, size_t size) __attribute__((warn_unused_result));
-
-/*
- * A pinned memory limit as CUDA_MPS_PINNED_DEVICE_MEM_LIMIT and the daemon take it (MPS doc
- * 4.2.7): mps_parse_mem_limits' grammar, and each DEV a CUDA ordinal (0 to 63) or a UUID
- * ("GPU-..." or "MIG-..."). Writes the normalized form ("0=10G,1=512M") to out (may be NULL).
- * ERR_USAGE naming what.
- */
-int mps_mem_limit_check(struct error *err, const char *what, const char *spec, char *out,
-                        size_t size) __attribute__((warn_unused_result));
 
 /* The registry directory's path (whether or not it exists). */
 void mps_registry_dir(char *dir, size_t size);

@@ -1,10 +1,7 @@
 /*
  * Stand-ins for the CUDA side when gpushare is built without nvcc (CUDA=0):
- * info and bench say so and exit 69, while show and the pure modules work.
+ * info says so and exits 69 (bench/nocuda.c does the same for bench).
  */
-#include "bench/bench.h"
-#include "bench/harness.h"
-#include "bench/worker.h"
 #include "gpu/info.h"
 
 int gpu_info_query(struct error *err, int device, const char *mps_pipe_dir, struct gpu_info *info)
@@ -13,21 +10,4 @@ int gpu_info_query(struct error *err, int device, const char *mps_pipe_dir, stru
     (void)mps_pipe_dir;
     (void)info;
     return error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
-}
-
-int bench_streams(struct error *err, struct bench_ctx *c, unsigned parts)
-{
-    (void)c;
-    (void)parts;
-    return error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
-}
-
-int bench_worker(struct error *err, const struct worker_opts *o)
-{
-    (void)o;
-    if (harness_worker_attached(err) < 0)
-        return -1;
-    error_set(err, ERR_NO_GPU, "this gpushare was built without CUDA (no nvcc)");
-    harness_send_error(err->msg);
-    return -1;
 }

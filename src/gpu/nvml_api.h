@@ -1,8 +1,8 @@
 /*
  * The subset of NVML that gpushare calls, declared here because the toolkit
  * ships no nvml.h and the driver's library is loaded with dlopen (nvtop's
- * approach). Layouts and constants follow NVIDIA's nvml.h (NVML API 12);
- * only nvml.c includes this file.
+ * approach). Layouts, constants and prototypes follow NVIDIA's nvml.h (NVML
+ * API 12); nvml.c and the tests' fake library include this file.
  */
 #ifndef GPUSHARE_GPU_NVML_API_H
 #define GPUSHARE_GPU_NVML_API_H
@@ -93,5 +93,67 @@ typedef struct {
 /* NVML_GPU_INSTANCE_PROFILE_1_SLICE (0) .. _2_SLICE_ALL_ME (0x10) in the R570+ header; the
  * loop probes past the known ones so a newer driver's profiles are listed too. */
 #define GPUSHARE_NVML_GI_PROFILE_PROBE 32
+
+/*
+ * X(required, return type, field, newest symbol, older symbol or NULL, parameter list): the
+ * real prototypes, one place only, so nvml.c's pointers are typed from them and a call that
+ * disagrees fails to compile. An older symbol is tried when the newest is missing and must
+ * share its prototype (every _v2 below does). Without a required symbol nvml_open fails;
+ * an optional one may be missing from older drivers and reads as "unsupported".
+ */
+#define NVML_SYMBOLS(X)                                                                            \
+    X(1, nvmlReturn_t, Init, "nvmlInit_v2", "nvmlInit", (void))                                    \
+    X(1, nvmlReturn_t, Shutdown, "nvmlShutdown", NULL, (void))                                     \
+    X(1, const char *, ErrorString, "nvmlErrorString", NULL, (nvmlReturn_t))                       \
+    X(1, nvmlReturn_t, DeviceGetCount, "nvmlDeviceGetCount_v2", "nvmlDeviceGetCount",              \
+      (unsigned int *))                                                                            \
+    X(1, nvmlReturn_t, DeviceGetHandleByIndex, "nvmlDeviceGetHandleByIndex_v2",                    \
+      "nvmlDeviceGetHandleByIndex", (unsigned int, nvmlDevice_t *))                                \
+    X(0, nvmlReturn_t, DeviceGetHandleByPciBusId, "nvmlDeviceGetHandleByPciBusId_v2",              \
+      "nvmlDeviceGetHandleByPciBusId", (const char *, nvmlDevice_t *))                             \
+    X(0, nvmlReturn_t, SystemGetDriverVersion, "nvmlSystemGetDriverVersion", NULL,                 \
+      (char *, unsigned int))                                                                      \
+    X(0, nvmlReturn_t, SystemGetCudaDriverVersion, "nvmlSystemGetCudaDriverVersion_v2",            \
+      "nvmlSystemGetCudaDriverVersion", (int *))                                                   \
+    X(0, nvmlReturn_t, DeviceGetName, "nvmlDeviceGetName", NULL,                                   \
+      (nvmlDevice_t, char *, unsigned int))                                                        \
+    X(0, nvmlReturn_t, DeviceGetUUID, "nvmlDeviceGetUUID", NULL,                                   \
+      (nvmlDevice_t, char *, unsigned int))                                                        \
+    X(0, nvmlReturn_t, DeviceGetMemoryInfo, "nvmlDeviceGetMemoryInfo", NULL,                       \
+      (nvmlDevice_t, nvmlMemory_t *))                                                              \
+    X(0, nvmlReturn_t, DeviceGetCurrPcieLinkGeneration, "nvmlDeviceGetCurrPcieLinkGeneration",     \
+      NULL, (nvmlDevice_t, unsigned int *))                                                        \
+    X(0, nvmlReturn_t, DeviceGetMaxPcieLinkGeneration, "nvmlDeviceGetMaxPcieLinkGeneration", NULL, \
+      (nvmlDevice_t, unsigned int *))                                                              \
+    X(0, nvmlReturn_t, DeviceGetCurrPcieLinkWidth, "nvmlDeviceGetCurrPcieLinkWidth", NULL,         \
+      (nvmlDevice_t, unsigned int *))                                                              \
+    X(0, nvmlReturn_t, DeviceGetMaxPcieLinkWidth, "nvmlDeviceGetMaxPcieLinkWidth", NULL,           \
+      (nvmlDevice_t, unsigned int *))                                                              \
+    X(0, nvmlReturn_t, DeviceGetComputeMode, "nvmlDeviceGetComputeMode", NULL,                     \
+      (nvmlDevice_t, nvmlComputeMode_t *))                                                         \
+    X(0, nvmlReturn_t, DeviceGetPersistenceMode, "nvmlDeviceGetPersistenceMode", NULL,             \
+      (nvmlDevice_t, nvmlEnableState_t *))                                                         \
+    X(0, nvmlReturn_t, DeviceGetMigMode, "nvmlDeviceGetMigMode", NULL,                             \
+      (nvmlDevice_t, unsigned int *, unsigned int *))                                              \
+    X(0, nvmlReturn_t, DeviceGetGpuInstanceProfileInfoV, "nvmlDeviceGetGpuInstanceProfileInfoV",   \
+      NULL, (nvmlDevice_t, unsigned int, nvmlGpuInstanceProfileInfo_v2_t *))                       \
+    X(0, nvmlReturn_t, DeviceGetMaxMigDeviceCount, "nvmlDeviceGetMaxMigDeviceCount", NULL,         \
+      (nvmlDevice_t, unsigned int *))                                                              \
+    X(0, nvmlReturn_t, DeviceGetMigDeviceHandleByIndex, "nvmlDeviceGetMigDeviceHandleByIndex",     \
+      NULL, (nvmlDevice_t, unsigned int, nvmlDevice_t *))                                          \
+    X(0, nvmlReturn_t, DeviceGetGpuInstancePossiblePlacements,                                     \
+      "nvmlDeviceGetGpuInstancePossiblePlacements_v2", NULL,                                       \
+      (nvmlDevice_t, unsigned int, nvmlGpuInstancePlacement_t *, unsigned int *))                  \
+    X(0, nvmlReturn_t, DeviceGetUtilizationRates, "nvmlDeviceGetUtilizationRates", NULL,           \
+      (nvmlDevice_t, nvmlUtilization_t *))                                                         \
+    X(0, nvmlReturn_t, DeviceGetClockInfo, "nvmlDeviceGetClockInfo", NULL,                         \
+      (nvmlDevice_t, nvmlClockType_t, unsigned int *))                                             \
+    X(0, nvmlReturn_t, DeviceGetPowerUsage, "nvmlDeviceGetPowerUsage", NULL,                       \
+      (nvmlDevice_t, unsigned int *))
+
+/* One function type per entry, named after the symbol: nvmlInit_fn, nvmlDeviceGetCount_fn, ... */
+#define NVML_TYPEDEF(req, ret, field, sym, old, params) typedef ret nvml##field##_fn params;
+NVML_SYMBOLS(NVML_TYPEDEF)
+#undef NVML_TYPEDEF
 
 #endif

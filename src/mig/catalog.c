@@ -1,16 +1,17 @@
 /*
- * The MIG profile catalog (mig/catalog.h). Every number below is from
- * ../shared/reference/k8s-mig-facts.md section 3.2, which names the primary source of each
- * table; `source` repeats it per row so the output can. [V], [S], [U] in a source are the
- * reference's marks: primary, secondary, not verified. A number no source gives is 0 (an ID:
- * MIG_ID_UNKNOWN) and its row is unverified.
+ * The MIG profile catalog (mig/catalog.h). Every number below is from a public source: NVIDIA's
+ * MIG User Guide (https://docs.nvidia.com/datacenter/tesla/mig-user-guide/), the NVIDIA/
+ * mig-parted, NVIDIA/gpu-operator and NVIDIA/go-nvml repositories, or a public -lgip/-lgipp
+ * printout; `source` names it per row so the output can. [V], [S], [U] in a source mark it
+ * primary, secondary, not verified. A number no source gives is 0 (an ID: MIG_ID_UNKNOWN),
+ * its row is unverified, and code asks mig_sms_known() and its kin rather than compare.
  *
  * nvml_names and device_filter: the PCI IDs are those of mig-parted's default config
  * (deployments/systemd/config-default.yaml, the same in gpu-operator's
  * assets/state-mig-manager/0400_configmap.yaml), each matched to its board by that file's
  * comments and by the device-ID table of NVIDIA's driver README, which also gives the names
  * NVML reports. A800/H800 boards, which the config groups with the A100/H100, are left out:
- * no printout of theirs is in the facts.
+ * no public printout of theirs was found.
  */
 #include "mig/catalog.h"
 
@@ -81,7 +82,7 @@ static const struct mig_gpu catalog[] = {
             {"4g.20gb", 5, 4, 56, 19.50, 1, false, 1, P_4G, true, LGIPP_A100},
             {"7g.40gb", 0, 7, 98, 39.25, 1, false, 1, P_7G, true, LGIPP_A100},
         },
-        .source = "k8s-mig-facts.md 3.2: MIG User Guide -lgip/-lgipp, go-nvml mock a100.go",
+        .source = "MIG User Guide -lgip/-lgipp; NVIDIA/go-nvml mock a100.go",
         .note = "1g.10gb needs driver R525 or later; 4g + 3g together needs R510 or later",
     },
     {
@@ -106,7 +107,7 @@ static const struct mig_gpu catalog[] = {
             {"7g.80gb", 0, 7, 98, 79.00, 1, false, 1, P_7G, true,
              LGIPP_A100 "; GiB 78.50-79.00 by driver"},
         },
-        .source = "k8s-mig-facts.md 3.2: MIG User Guide, go-nvml mock, public printouts",
+        .source = "MIG User Guide; NVIDIA/go-nvml mock; public printouts",
         .note = "4g + 3g together needs driver R510 or later (MIG User Guide, Concepts)",
     },
     {
@@ -128,9 +129,9 @@ static const struct mig_gpu catalog[] = {
             {"4g.24gb", 0, 4, 56, 23.50, 1, false, 1, P_A30_4G, true,
              LGIPP_A30 "; GiB 23.44-23.50 by driver"},
         },
-        .source = "k8s-mig-facts.md 3.1, 3.2: 4 memory and 4 compute slices; -lgip/-lgipp",
+        .source = "MIG User Guide: 4 memory and 4 compute slices; public -lgip/-lgipp printouts",
         .note = "2g.12gb+me needs driver R525 or later; mig-parted hardcodes the A30's "
-                "profiles for an NVML bug (k8s-mig-facts.md 2.2)",
+                "profiles for an NVML bug (NVIDIA/mig-parted)",
     },
     {
         .model = "H100-80GB",
@@ -150,7 +151,7 @@ static const struct mig_gpu catalog[] = {
             {"4g.40gb", 5, 4, 64, 39.50, 1, false, 1, P_4G, true, LGIPP_H100},
             {"7g.80gb", 0, 7, 132, 79.25, 1, false, 1, P_7G, true, LGIPP_H100},
         },
-        .source = "k8s-mig-facts.md 3.2: SXM5 printout",
+        .source = "H100 80GB HBM3 (SXM5) -lgip/-lgipp printout; MIG User Guide",
         .note = "the SXM5 board; the PCIe board is H100-PCIE-80GB",
     },
     {
@@ -174,8 +175,8 @@ static const struct mig_gpu catalog[] = {
             {"4g.40gb", 5, 4, 0, 39.50, 1, false, 1, P_4G, false, PCIE_H100},
             {"7g.80gb", 0, 7, 0, 79.25, 1, false, 1, P_7G, false, PCIE_H100},
         },
-        .source = "k8s-mig-facts.md 3.2: the H100 80GB fraction table (MIG User Guide)",
-        .note = "114 SMs in all; SMs per profile are unknown (0), and IDs, GiB and placements "
+        .source = "the H100 80GB fraction table of the MIG User Guide",
+        .note = "114 SMs in all; SMs per profile are unknown, and IDs, GiB and placements "
                 "are the SXM5's, presumed",
     },
     {
@@ -200,7 +201,7 @@ static const struct mig_gpu catalog[] = {
             {"7g.94gb", 0, 7, 132, 93.12, 1, false, 1, P_7G, false,
              NVL_BIG "; GiB 92.62-93.12"},
         },
-        .source = "k8s-mig-facts.md 3.2: gpu-operator PR #900/#903, public H100 NVL printouts",
+        .source = "NVIDIA/gpu-operator PR #900/#903; public H100 NVL printouts",
         .note = "H100 NVL (0x2321); placements and the 3g/4g/7g rows are from secondary "
                 "printouts; the H800 NVL (0x233A), which mig-parted groups with it, is not mapped",
     },
@@ -223,10 +224,10 @@ static const struct mig_gpu catalog[] = {
             {"4g.71gb", 5, 4, 64, 69.50, 1, false, 1, P_4G, false, H200_LGIP},
             {"7g.141gb", 0, 7, 132, 139.75, 1, false, 1, P_7G, false, H200_LGIP},
         },
-        .source = "k8s-mig-facts.md 3.2: mig-parted issue #120 -lgip; MIG User Guide fractions",
-        .note = "placements presumed identical to H100's (no -lgipp in the facts); the H200 NVL "
+        .source = "NVIDIA/mig-parted issue #120 -lgip; MIG User Guide fractions",
+        .note = "placements presumed identical to H100's (no public -lgipp printout); the H200 NVL "
                 "(0x233B) shares these names in mig-parted's config but is not mapped: its SMs "
-                "are not in the facts",
+                "are in no public source found",
     },
     {
         /* Section 3.2 GH200 96GB: names and counts [V], 2g-7g SMs and GiB [S], rest [U]. */
@@ -248,9 +249,9 @@ static const struct mig_gpu catalog[] = {
             {"4g.48gb", U, 4, 64, 46.50, 1, false, 1, P_4G, false, GH96_S GH96_PL},
             {"7g.96gb", U, 7, 132, 93.00, 1, false, 1, P_7G, false, GH96_S GH96_PL},
         },
-        .source = "k8s-mig-facts.md 3.2: MIG User Guide GH200 table; public printouts",
-        .note = "no GI profile IDs and no 1g SMs or GiB in the facts; placements presumed as "
-                "H100's; 0x2342 also names the GH200 120GB, which is not mapped",
+        .source = "MIG User Guide GH200 table; public printouts",
+        .note = "no public source gives the GI profile IDs or the 1g SMs and GiB; placements "
+                "presumed as H100's; 0x2342 also names the GH200 120GB, which is not mapped",
     },
     {
         /* Section 3.2 GH200 144GB HBM3e: 1g/2g -lgip [V], 3g/4g/7g names and counts only. */
@@ -271,15 +272,16 @@ static const struct mig_gpu catalog[] = {
             {"4g.72gb", U, 4, 0, 0, 1, false, 1, P_4G, false, GH144_CM},
             {"7g.144gb", U, 7, 0, 0, 1, false, 1, P_7G, false, GH144_CM},
         },
-        .source = "k8s-mig-facts.md 3.2: mig-parted PR #139, gpu-operator PR #1057, ConfigMap",
-        .note = "3g/4g/7g IDs, SMs and GiB are not in the facts; placements presumed as H100's",
+        .source = "NVIDIA/mig-parted PR #139, NVIDIA/gpu-operator PR #1057, its ConfigMap",
+        .note = "no public source gives the 3g/4g/7g IDs, SMs and GiB; placements presumed "
+                "as H100's",
     },
     {
         /* Section 3.2 B200-180GB: 1g/2g -lgip [V]; 3g/4g/7g from the MIG UG table only. */
         .model = "B200-180GB",
         .nvml_names = "NVIDIA B200",
         .device_filter = "0x290110DE",
-        .sms = 0, /* not in the facts (the 7g row's SMs are unknown) */
+        .sms = 0, /* in no public source found (the 7g row's SMs are unknown) */
         .mem_slices = 8,
         .compute_slices = 7,
         .mem_gib = 180,
@@ -294,8 +296,8 @@ static const struct mig_gpu catalog[] = {
             {"4g.90gb", U, 4, 0, 0, 1, false, 1, P_4G, false, B200_UG},
             {"7g.180gb", U, 7, 0, 0, 1, false, 1, P_7G, false, B200_UG},
         },
-        .source = "k8s-mig-facts.md 3.2: MIG User Guide B200 table; gpu-operator PR #1242",
-        .note = "whole-GPU SMs and the 3g/4g/7g IDs, SMs and GiB are not in the facts; "
+        .source = "MIG User Guide B200 table; NVIDIA/gpu-operator PR #1242",
+        .note = "no public source gives the whole-GPU SMs or the 3g/4g/7g IDs, SMs and GiB; "
                 "placements from the fractions only (no -lgipp); B200 boards at 0x2909 are not "
                 "in mig-parted's config and not mapped",
     },
@@ -304,7 +306,7 @@ static const struct mig_gpu catalog[] = {
         .model = "GB200-186GB",
         .nvml_names = "NVIDIA GB200",
         .device_filter = "0x294110DE",
-        .sms = 0, /* not in the facts */
+        .sms = 0, /* in no public source found */
         .mem_slices = 8,
         .compute_slices = 7,
         .mem_gib = 186,
@@ -319,10 +321,10 @@ static const struct mig_gpu catalog[] = {
             {"4g.93gb", U, 4, 0, 0, 1, false, 1, P_4G, false, GB200_CM},
             {"7g.186gb", U, 7, 0, 0, 1, false, 1, P_7G, false, GB200_CM},
         },
-        .source = "k8s-mig-facts.md 3.2: mig-parted issue #227, gpu-operator PR #1303, ConfigMap",
+        .source = "NVIDIA/mig-parted issue #227, NVIDIA/gpu-operator PR #1303, its ConfigMap",
         .note = "names follow the current ConfigMap (1g.23gb; HGX GB200 printed 1g.24gb, "
-                "mig-parted #227/#228); whole-GPU SMs and the 3g/4g/7g IDs, SMs and GiB are not "
-                "in the facts; placements from the fractions only",
+                "mig-parted #227/#228); no public source gives the whole-GPU SMs or the 3g/4g/7g "
+                "IDs, SMs and GiB; placements from the fractions only",
     },
 };
 // clang-format on
@@ -386,6 +388,29 @@ bool mig_gpu_verified(const struct mig_gpu *gpu)
 {
     for (unsigned i = 0; i < gpu->n_profiles; i++)
         if (!gpu->profiles[i].verified)
+            return false;
+    return true;
+}
+
+bool mig_sms_known(const struct mig_profile_spec *p)
+{
+    return p->sms > 0;
+}
+
+bool mig_mem_known(const struct mig_profile_spec *p)
+{
+    return p->mem_gib > 0.0;
+}
+
+bool mig_gpu_sms_known(const struct mig_gpu *gpu)
+{
+    return gpu->sms > 0;
+}
+
+bool mig_gpu_figures_known(const struct mig_gpu *gpu)
+{
+    for (unsigned i = 0; i < gpu->n_profiles; i++)
+        if (!mig_sms_known(&gpu->profiles[i]) || !mig_mem_known(&gpu->profiles[i]))
             return false;
     return true;
 }

@@ -1,8 +1,8 @@
 /*
  * The MIG profile catalog: for each GPU model that supports MIG, its GPU-instance profiles
- * as `nvidia-smi mig -lgip` / `-lgipp` print them, each row with its source. Facts from
- * ../shared/reference/k8s-mig-facts.md sections 2 and 3 (the MIG User Guide, NVIDIA's
- * mig-parted and gpu-operator repositories, public printouts). A row whose every field comes
+ * as `nvidia-smi mig -lgip` / `-lgipp` print them, each row with its source: NVIDIA's MIG
+ * User Guide (https://docs.nvidia.com/datacenter/tesla/mig-user-guide/), the NVIDIA/mig-parted
+ * and NVIDIA/gpu-operator repositories, public printouts. A row whose every field comes
  * from a primary source is `verified`; the others say what is missing, in the data and in
  * every output that uses them.
  *
@@ -71,5 +71,16 @@ const struct mig_profile_spec *mig_profile_find(const struct mig_gpu *gpu, const
 
 /* Does the GPU have any row that is not verified? */
 bool mig_gpu_verified(const struct mig_gpu *gpu);
+
+/*
+ * Is a figure known? The rows spell "no source gives it" as 0 (an ID as MIG_ID_UNKNOWN), so
+ * code asks these instead of comparing with 0: an unknown is printed "?" (JSON null), never
+ * as 0, and a sum or difference over one is unknown too.
+ */
+bool mig_sms_known(const struct mig_profile_spec *p);
+bool mig_mem_known(const struct mig_profile_spec *p);
+bool mig_gpu_sms_known(const struct mig_gpu *gpu);
+/* Every profile's SMs and memory known. */
+bool mig_gpu_figures_known(const struct mig_gpu *gpu);
 
 #endif

@@ -471,20 +471,25 @@ void mig_layout_usage(const struct mig_layout *l, struct mig_usage *u)
     const struct mig_gpu *gpu = l->gpu;
 
     memset(u, 0, sizeof(*u));
-    u->sms_known = true;
+    u->sms_known = u->mem_known = true;
     for (size_t i = 0; i < l->n && i < MIG_MAX_INSTANCES; i++) {
         const struct mig_profile_spec *p = prof_of(gpu, l->prof[i]);
 
         u->sms += p->sms;
-        u->sms_known = u->sms_known && p->sms > 0;
+        u->sms_known = u->sms_known && mig_sms_known(p);
         u->mem_slices += prof_slices(p);
         u->compute_slices += p->gslices;
         u->mem_gib += p->mem_gib;
+        u->mem_known = u->mem_known && mig_mem_known(p);
     }
+    // A sum over an unknown is unknown, not short of it.
     if (!u->sms_known)
         u->sms = 0;
+    if (!u->mem_known)
+        u->mem_gib = 0;
     // Stranded only against a known whole-GPU count; a layout never has more.
-    if (u->sms_known && gpu->sms >= u->sms)
+    u->stranded_known = u->sms_known && mig_gpu_sms_known(gpu) && gpu->sms >= u->sms;
+    if (u->stranded_known)
         u->sms_stranded = gpu->sms - u->sms;
 }
 

@@ -4,7 +4,8 @@
  * profile's placements ({start}:size, nvidia-smi mig -lgipp); instances may not overlap
  * ("Creation of new GPU instance will fail if there is overlap with the already occupied
  * memory slices": NVML, nvmlDeviceGetGpuInstancePossiblePlacements_v2), and a profile has at
- * most max_instances instances. That is the whole rule (k8s-mig-facts.md section 3.1).
+ * most max_instances instances. That is the whole rule (MIG User Guide, "Supported MIG
+ * Profiles": https://docs.nvidia.com/datacenter/tesla/mig-user-guide/).
  *
  * Pure logic over the catalog (mig/catalog.h).
  */
@@ -31,12 +32,14 @@ struct mig_layout {
 
 /* What a layout uses and leaves. */
 struct mig_usage {
-    unsigned sms;            /* SMs of all instances; 0 when a profile's SMs are unknown */
-    unsigned sms_stranded;   /* gpu->sms - sms: SMs no instance can use */
+    unsigned sms;            /* SMs of all instances; 0 when !sms_known */
+    unsigned sms_stranded;   /* gpu->sms - sms: SMs no instance can use; 0 when !stranded_known */
     unsigned mem_slices;     /* memory slices occupied */
     unsigned compute_slices; /* compute slices (sum of <g>) */
-    double mem_gib;          /* memory of all instances */
+    double mem_gib;          /* memory of all instances; 0 when !mem_known */
     bool sms_known;          /* every profile's SMs is known */
+    bool mem_known;          /* every profile's memory is known */
+    bool stranded_known;     /* sms_known and the whole GPU's SMs known */
 };
 
 /*

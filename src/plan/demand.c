@@ -20,6 +20,8 @@
 #include "core/io.h"
 #include "core/str.h"
 #include "core/strparse.h"
+#include "core/xalloc.h"
+#include "core/yamlr.h"
 #include "mig/catalog.h"
 
 /* Longest run of user text a message repeats, so a long input never cuts the message's end. */
@@ -169,18 +171,6 @@ void demand_set_release(struct demand_set *set)
     memset(set, 0, sizeof(*set));
 }
 
-/* Out of memory while reading user input is not the input's fault: stop, as xmalloc does. */
-static void *demand_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-
-    if (p == NULL) {
-        fputs("gpushare: fatal: out of memory reading demands\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 /* FNV-1a: names are short and this only has to spread them over an open-addressing table. */
 static size_t demand_hash(const char *s)
 {
@@ -220,7 +210,7 @@ static void demand_grow(struct demand_set *set)
 {
     if (set->n == set->cap) {
         size_t cap = set->cap ? 2 * set->cap : 16;
-        struct demand *d = demand_alloc(cap, sizeof(*d));
+        struct demand *d = xcalloc(cap, sizeof(*d));
 
         if (set->n > 0)
             memcpy(d, set->d, set->n * sizeof(*d));
@@ -232,7 +222,7 @@ static void demand_grow(struct demand_set *set)
         size_t cap = set->index_cap ? 2 * set->index_cap : 64;
 
         free(set->index);
-        set->index = demand_alloc(cap, sizeof(*set->index));
+        set->index = xcalloc(cap, sizeof(*set->index));
         set->index_cap = cap;
         for (size_t i = 0; i < set->n; i++)
             demand_index_put(set, i);
@@ -446,36 +436,8 @@ struct demand_yaml {
     const char *item;     /* "workload" or "model": one of its items */
 };
 
-/* The file name for messages: its last 60 characters, so the message keeps its end. */
-static const char *demand_short_name(const char *name, int *more)
-{
-    size_t len = strlen(name);
-
-    *more = len > 60;
-    return len > 60 ? name + len - 57 : name;
-}
-
-static int demand_at(struct error *err, const char *name, size_t line, size_t column,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-
-/* "NAME:LINE:COLUMN: message", ERR_INVALID; line and column are 0-based as libyaml marks. */
-static int demand_at(struct error *err, const char *name, size_t line, size_t column,
-                     const char *fmt, ...)
-{
-    char msg[sizeof(err->msg)];
-    int more = 0;
-    const char *shown = demand_short_name(name, &more);
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    return error_set(err, ERR_INVALID, "%s%s:%zu:%zu: %s", more ? "..." : "", shown, line + 1,
-                     column + 1, msg);
-}
-
 #define DY_AT(c, node, ...)                                                                        \
-    demand_at((c)->err, (c)->name, (node)->start_mark.line, (node)->start_mark.column, __VA_ARGS__)
+    yamlr_at((c)->err, (c)->name, (node)->start_mark.line, (node)->start_mark.column, __VA_ARGS__)
 
 static bool dy_scalar_is(const yaml_node_t *n, const char *s)
 {
@@ -879,8 +841,8 @@ static int dy_document(struct demand_yaml *c)
     char got[64];
 
     if (root == NULL)
-        return demand_at(c->err, c->name, 0, 0,
-                         "empty document: expected a mapping with 'workloads' or 'models'");
+        return yamlr_at(c->err, c->name, 0, 0,
+                        "empty document: expected a mapping with 'workloads' or 'models'");
     if (root->type != YAML_MAPPING_NODE)
         return DY_AT(c, root, "expected a mapping with 'workloads' or 'models', got %s",
                      dy_got(root, &q, got, sizeof(got)));
@@ -901,100 +863,35 @@ static int dy_document(struct demand_yaml *c)
     return dy_list(c, list, c->list_key, c->item, dy_model);
 }
 
-/* Line and column (0-based) of byte offset in buf, for libyaml's reader errors, which give
- * only the offset. */
-static void demand_offset_mark(const char *buf, size_t len, size_t offset, size_t *line,
-                               size_t *column)
-{
-    *line = 0;
-    *column = 0;
-    for (size_t i = 0; i < offset && i < len; i++) {
-        if (buf[i] == '\n') {
-            (*line)++;
-            *column = 0;
-        } else {
-            (*column)++;
-        }
-    }
-}
-
-static int demand_yaml_error(struct error *err, const yaml_parser_t *p, const char *buf, size_t len,
-                             const char *name)
-{
-    const char *problem = p->problem != NULL ? p->problem : "unknown error";
-    size_t line = p->problem_mark.line, column = p->problem_mark.column;
-
-    switch (p->error) {
-    case YAML_MEMORY_ERROR:
-        return demand_at(err, name, 0, 0, "out of memory reading the document");
-    case YAML_READER_ERROR:
-        demand_offset_mark(buf, len, p->problem_offset, &line, &column);
-        return demand_at(err, name, line, column, "invalid text: %s", problem);
-    default:
-        if (p->context != NULL)
-            return demand_at(err, name, line, column, "invalid yaml: %s (%s)", problem, p->context);
-        return demand_at(err, name, line, column, "invalid yaml: %s", problem);
-    }
-}
-
 int demand_load_yaml_buf(struct error *err, const char *buf, size_t len, const char *name,
                          struct demand_set *set)
 {
-    yaml_parser_t parser;
-    yaml_document_t doc, extra;
-    struct demand_yaml c = {.err = err, .doc = &doc, .name = name, .set = set};
-    bool have_doc = false;
-    int rv = -1;
+    struct yamlr r;
+    struct demand_yaml c = {.err = err, .doc = &r.doc, .name = name, .set = set};
+    int rv;
 
     demand_set_begin(set, false);
-    if (buf == NULL)
-        len = 0;
-    if (!yaml_parser_initialize(&parser)) {
-        demand_at(err, name, 0, 0, "out of memory reading the document");
+    if (yamlr_load(&r, err, buf, len, name) < 0) {
+        demand_set_release(set);
         return -1;
     }
-    yaml_parser_set_input_string(&parser, (const unsigned char *)(buf != NULL ? buf : ""), len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        demand_yaml_error(err, &parser, buf, len, name);
-        goto fail;
-    }
-    have_doc = true;
-    if (dy_document(&c) < 0)
-        goto fail;
-    // A second document would be silently ignored; say so instead.
-    if (!yaml_parser_load(&parser, &extra)) {
-        demand_yaml_error(err, &parser, buf, len, name);
-        goto fail;
-    }
-    if (yaml_document_get_root_node(&extra) != NULL) {
-        const yaml_node_t *r = yaml_document_get_root_node(&extra);
-
-        demand_at(err, name, r->start_mark.line, r->start_mark.column,
-                  "a second document: expected one");
-        yaml_document_delete(&extra);
-        goto fail;
-    }
-    yaml_document_delete(&extra);
-    rv = 0;
-fail:
+    rv = dy_document(&c);
     if (rv < 0)
         demand_set_release(set);
-    if (have_doc)
-        yaml_document_delete(&doc);
-    yaml_parser_delete(&parser);
+    yamlr_done(&r);
     return rv;
 }
 
 int demand_load_yaml(struct error *err, const char *path, struct demand_set *set)
 {
-    int more = 0;
-    const char *shown = demand_short_name(path, &more);
+    size_t plen = strlen(path), len = 0;
     char name[72], *buf = NULL;
-    size_t len = 0;
     int rv;
 
     demand_set_begin(set, false);
-    str_printf(name, sizeof(name), "%s%s", more ? "..." : "", shown);
+    // The file's end says more than its start: "...dir/plan.yaml".
+    str_printf(name, sizeof(name), "%s%s", plen > 60 ? "..." : "",
+               plen > 60 ? path + plen - 57 : path);
     if (io_read_file(err, path, name, DEMAND_MAX_FILE_BYTES, "a plan or demands file", &buf, &len) <
         0)
         return -1;

@@ -16,6 +16,7 @@
 #include "core/io.h"
 #include "core/stats.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "fleet/merge.h"
 #include "mig/catalog.h"
 #include "results/results.h"
@@ -148,17 +149,6 @@ const char *evidence_what(enum ev_id id)
 
 /* ---- the documents ---- */
 
-static void *ev_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-
-    if (p == NULL) {
-        fputs("gpushare: fatal: out of memory reading evidence\n", stderr);
-        abort();
-    }
-    return p;
-}
-
 static int ev_push(struct error *err, struct ev_docs *docs, json_t *doc, const char *name,
                    bool user)
 {
@@ -171,7 +161,7 @@ static int ev_push(struct error *err, struct ev_docs *docs, json_t *doc, const c
     }
     if (docs->n == docs->cap) {
         size_t cap = docs->cap ? 2 * docs->cap : 16;
-        struct ev_doc *grown = ev_alloc(cap, sizeof(*grown));
+        struct ev_doc *grown = xcalloc(cap, sizeof(*grown));
 
         if (docs->n > 0)
             memcpy(grown, docs->d, docs->n * sizeof(*grown));
@@ -225,12 +215,18 @@ static int ev_add_fleet(struct error *err, struct ev_docs *docs, const json_t *f
     size_t i;
 
     json_array_foreach (json_object_get(fleet, "nodes"), i, node) {
-        char name[160];
+        const json_t *doc;
+        const char *file = NULL;
 
-        str_printf(name, sizeof(name), "%s: node %s", path,
-                   json_string_value(json_object_get(node, "id")));
-        if (ev_push(err, docs, json_incref(json_object_get(node, "document")), name, true) < 0)
-            return -1;
+        // A node may hold several benchmarks' documents of its one GPU: each counts.
+        for (size_t k = 0; (doc = fleet_node_document(node, k, &file)) != NULL; k++) {
+            char name[160];
+
+            str_printf(name, sizeof(name), "%s: node %s (%s)", path,
+                       json_string_value(json_object_get(node, "id")), file != NULL ? file : "?");
+            if (ev_push(err, docs, json_incref((json_t *)doc), name, true) < 0)
+                return -1;
+        }
     }
     return 0;
 }
@@ -309,7 +305,7 @@ static void ev_pick(const struct ev_docs *docs, const struct mig_gpu *g, const s
                     struct ev_fig *f)
 {
     const struct ev_doc *chosen = NULL;
-    double *vals = ev_alloc(docs->n, sizeof(*vals));
+    double *vals = xcalloc(docs->n, sizeof(*vals));
     size_t n = 0;
 
     for (size_t i = 0; i < docs->n; i++)

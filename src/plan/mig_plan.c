@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "mig/catalog.h"
 #include "mig/geometry.h"
 #include "plan/demand.h"
@@ -26,18 +27,6 @@
  * search tries the even (worst-fit) grouping first, and `cut` says when it ran out. */
 #define MP_BUDGET_LAYOUT 20000ul
 #define MP_BUDGET_TOTAL 2000000ul
-
-/* Allocation failure is treated like xmalloc elsewhere: the one place this module stops. */
-static void *mp_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-
-    if (p == NULL) {
-        fputs("gpushare: fatal: out of memory planning MIG layouts\n", stderr);
-        abort();
-    }
-    return p;
-}
 
 const char *mig_plan_reason_name(enum mig_plan_reason r)
 {
@@ -50,6 +39,8 @@ const char *mig_plan_reason_name(enum mig_plan_reason r)
         return "too_many";
     case MIG_PLAN_NO_ROOM:
         return "no_room";
+    case MIG_PLAN_UNKNOWN:
+        return "unknown_size";
     }
     return "unknown";
 }
@@ -132,7 +123,7 @@ static void mp_cand_push(struct mp_cands *cs, const unsigned *prof, unsigned n)
 
     if (cs->n == cs->cap) {
         size_t cap = cs->cap ? cs->cap * 2 : 256;
-        struct mp_cand *grown = mp_alloc(cap, sizeof(*grown));
+        struct mp_cand *grown = xcalloc(cap, sizeof(*grown));
 
         if (cs->n > 0)
             memcpy(grown, cs->c, cs->n * sizeof(*grown));
@@ -203,7 +194,7 @@ static int mp_cmp_mig(const void *pa, const void *pb)
 }
 
 /* Under MPS, the most instances first: the smallest groups, since a fault stops every replica
- * of its instance (sharing-facts.md 1.4); then the least memory and SMs. */
+ * of its instance (NVIDIA's MPS documentation); then the least memory and SMs. */
 static int mp_cmp_mps(const void *pa, const void *pb)
 {
     const struct mp_cand *a = *(const struct mp_cand *const *)pa;
@@ -227,8 +218,8 @@ static void mp_cands_init(struct mp_cands *cs, const struct mig_gpu *gpu)
     memset(cs, 0, sizeof(*cs));
     cs->gpu = gpu;
     mp_cand_from(cs, prof, 0, 0);
-    cs->by_mig = mp_alloc(cs->n, sizeof(*cs->by_mig));
-    cs->by_mps = mp_alloc(cs->n, sizeof(*cs->by_mps));
+    cs->by_mig = xcalloc(cs->n, sizeof(*cs->by_mig));
+    cs->by_mps = xcalloc(cs->n, sizeof(*cs->by_mps));
     for (size_t i = 0; i < cs->n; i++)
         cs->by_mig[i] = cs->by_mps[i] = &cs->c[i];
     if (cs->n > 0) {
@@ -488,7 +479,7 @@ static void mp_reps_init(struct mp_ctx *x)
     const struct mig_gpu *gpu = x->gpu;
 
     x->nr = demand_replicas(x->set);
-    x->reps = mp_alloc(x->nr, sizeof(*x->reps));
+    x->reps = xcalloc(x->nr, sizeof(*x->reps));
     x->nr = 0;
     for (size_t d = 0; d < x->set->n; d++) {
         const struct demand *dm = &x->set->d[d];
@@ -518,7 +509,8 @@ static void mp_ctx_release(struct mp_ctx *x)
     mp_cands_release(&x->cands);
 }
 
-/* The largest profile by memory (then SMs), and by SMs (then memory). */
+/* The largest profile whose memory is known (then SMs), and whose SMs are known (then
+ * memory); NULL when none is. */
 static void mp_largest(const struct mig_gpu *gpu, const struct mig_profile_spec **by_mem,
                        const struct mig_profile_spec **by_sms)
 {
@@ -526,48 +518,210 @@ static void mp_largest(const struct mig_gpu *gpu, const struct mig_profile_spec 
     for (unsigned j = 0; j < gpu->n_profiles; j++) {
         const struct mig_profile_spec *p = &gpu->profiles[j];
 
-        if (*by_mem == NULL || p->mem_gib > (*by_mem)->mem_gib ||
-            (p->mem_gib == (*by_mem)->mem_gib && p->sms > (*by_mem)->sms))
+        if (mig_mem_known(p) && (*by_mem == NULL || p->mem_gib > (*by_mem)->mem_gib ||
+                                 (p->mem_gib == (*by_mem)->mem_gib && p->sms > (*by_mem)->sms)))
             *by_mem = p;
-        if (*by_sms == NULL || p->sms > (*by_sms)->sms ||
-            (p->sms == (*by_sms)->sms && p->mem_gib > (*by_sms)->mem_gib))
+        if (mig_sms_known(p) && (*by_sms == NULL || p->sms > (*by_sms)->sms ||
+                                 (p->sms == (*by_sms)->sms && p->mem_gib > (*by_sms)->mem_gib)))
             *by_sms = p;
     }
 }
 
-/* MIG_PLAN_TOO_BIG in words: the first demand no instance holds. */
-static void mp_why_too_big(const struct mp_ctx *x, struct mig_plan *plan, size_t first, size_t more)
+/*
+ * Might p hold r, by figures the catalog does not know? Only when mp_holds cannot say: a
+ * figure r needs is unknown (p's memory or SMs, or the SMs a share of the GPU comes to) and
+ * nothing known rules it out: the whole GPU has enough, and no profile of at least p's
+ * memory (compute) slices is known to have too little, since a profile's memory and SMs grow
+ * with its slices.
+ */
+static bool mp_might_hold(const struct mig_gpu *gpu, const struct mig_profile_spec *p,
+                          const struct mp_rep *r)
 {
-    const struct mig_gpu *gpu = x->gpu;
-    const struct demand *d = &x->set->d[first];
+    bool mem_open = !mig_mem_known(p), sms_open = r->sms_unknown;
+
+    if (mp_mslices(p) == 0 || mp_holds(p, r))
+        return false;
+    if (mig_mem_known(p) ? p->mem_gib < r->mem : r->mem > gpu->mem_gib)
+        return false;
+    if (!r->sms_unknown && r->sms > 0) {
+        if (mig_sms_known(p) ? p->sms < r->sms : mig_gpu_sms_known(gpu) && r->sms > gpu->sms)
+            return false;
+        sms_open = sms_open || !mig_sms_known(p);
+    }
+    for (unsigned j = 0; j < gpu->n_profiles; j++) {
+        const struct mig_profile_spec *q = &gpu->profiles[j];
+
+        if (mem_open && mig_mem_known(q) && mp_mslices(q) >= mp_mslices(p) && q->mem_gib < r->mem)
+            return false;
+        if (sms_open && !r->sms_unknown && mig_sms_known(q) && q->gslices >= p->gslices &&
+            q->sms < r->sms)
+            return false;
+    }
+    return mem_open || sms_open;
+}
+
+/* Is a replica of d held by no profile the catalog knows to hold it, yet possibly by one
+ * whose figures it does not know? */
+static bool mp_unknown_fit(const struct mig_gpu *gpu, const struct demand *d)
+{
+    struct mp_rep r = mp_rep_of(gpu, d);
+
+    for (unsigned j = 0; j < gpu->n_profiles; j++)
+        if (mp_might_hold(gpu, &gpu->profiles[j], &r))
+            return true;
+    return false;
+}
+
+/* "'x' needs 200 GiB per replica; ...": why no profile, known or not, holds d. */
+static void mp_why_too_big_one(const struct mig_gpu *gpu, const struct demand *d, char *why,
+                               size_t size)
+{
     const struct mig_profile_spec *big_mem, *big_sms;
     unsigned sms = demand_sms_needed(d, gpu->sms);
 
     mp_largest(gpu, &big_mem, &big_sms);
-    if (big_mem == NULL) {
-        str_append(plan->why, sizeof(plan->why), "%s has no MIG profiles in the catalog",
-                   gpu->model);
-    } else if (d->mem_gib > big_mem->mem_gib) {
-        str_append(plan->why, sizeof(plan->why),
+    if (big_mem == NULL && d->mem_gib <= gpu->mem_gib) {
+        str_append(why, size, "%s has no MIG profile of known memory in the catalog", gpu->model);
+    } else if (d->mem_gib > gpu->mem_gib && !mig_gpu_figures_known(gpu)) {
+        // The unknown rows may be larger than the known ones, but not larger than the GPU.
+        str_append(why, size, "'%s' needs %g GiB per replica; %s has %g GiB in all", d->name,
+                   d->mem_gib, gpu->model, gpu->mem_gib);
+    } else if (big_mem != NULL && d->mem_gib > big_mem->mem_gib) {
+        str_append(why, size,
                    "'%s' needs %g GiB per replica; the largest GPU instance of %s, %s, has %g GiB",
                    d->name, d->mem_gib, gpu->model, big_mem->name, big_mem->mem_gib);
-    } else if (d->min_fraction > 0.0 && gpu->sms == 0) {
-        str_append(plan->why, sizeof(plan->why),
-                   "'%s' asks for %g%% of the SMs of %s, which the catalog does not know", d->name,
-                   d->min_fraction * 100.0, gpu->model);
-    } else if (sms > big_sms->sms) {
-        str_append(plan->why, sizeof(plan->why),
+    } else if (mig_gpu_sms_known(gpu) && sms > gpu->sms && !mig_gpu_figures_known(gpu)) {
+        str_append(why, size, "'%s' needs %u SMs per replica; %s has %u in all", d->name, sms,
+                   gpu->model, gpu->sms);
+    } else if (big_sms != NULL && sms > big_sms->sms) {
+        str_append(why, size,
                    "'%s' needs %u SMs per replica; the largest GPU instance of %s, %s, has %u",
                    d->name, sms, gpu->model, big_sms->name, big_sms->sms);
     } else {
-        str_append(plan->why, sizeof(plan->why),
+        str_append(why, size,
                    "'%s' needs %g GiB and %u SMs per replica; no GPU instance of %s is known to "
                    "have both",
                    d->name, d->mem_gib, sms, gpu->model);
     }
-    if (more > 0)
-        str_append(plan->why, sizeof(plan->why), "; %zu more model%s too big as well", more,
-                   more == 1 ? " is" : "s are");
+}
+
+/* The profiles that might hold r by figures the catalog lacks, "3g.90gb, 4g.90gb and
+ * 7g.180gb"; whether any of them lacks its memory goes to *mem. */
+static void mp_unknown_names(const struct mig_gpu *gpu, const struct mp_rep *r, char *out,
+                             size_t size, bool *mem)
+{
+    unsigned n = 0, total = 0;
+
+    *mem = false;
+    for (unsigned j = 0; j < gpu->n_profiles; j++)
+        total += mp_might_hold(gpu, &gpu->profiles[j], r);
+    out[0] = '\0';
+    for (unsigned j = 0; j < gpu->n_profiles; j++) {
+        const struct mig_profile_spec *p = &gpu->profiles[j];
+
+        if (!mp_might_hold(gpu, p, r))
+            continue;
+        n++;
+        str_append(out, size, "%s%s", n == 1 ? "" : n == total ? " and " : ", ", p->name);
+        *mem = *mem || !mig_mem_known(p);
+    }
+}
+
+/* MIG_PLAN_UNKNOWN in words: d is held by no profile known to hold it, and the ones that
+ * might lack the figures that would say. */
+static void mp_why_unknown_one(const struct mig_gpu *gpu, const struct demand *d, char *why,
+                               size_t size)
+{
+    const struct mp_rep r = mp_rep_of(gpu, d);
+    const struct mig_profile_spec *big_mem, *big_sms;
+    char names[160];
+    bool mem;
+
+    mp_largest(gpu, &big_mem, &big_sms);
+    mp_unknown_names(gpu, &r, names, sizeof(names), &mem);
+    if (r.sms_unknown) {
+        str_append(why, size,
+                   "'%s' asks for %g%% of the SMs of %s, which the catalog does not know", d->name,
+                   d->min_fraction * 100.0, gpu->model);
+    } else if (mem && big_mem != NULL) {
+        str_append(why, size,
+                   "'%s' needs %g GiB per replica; the largest GPU instance of %s whose memory the "
+                   "catalog knows, %s, has %g GiB, and it does not know the memory of %s",
+                   d->name, d->mem_gib, gpu->model, big_mem->name, big_mem->mem_gib, names);
+    } else if (mem) {
+        str_append(why, size,
+                   "'%s' needs %g GiB per replica; the catalog does not know the memory of %s",
+                   d->name, d->mem_gib, names);
+    } else if (big_sms != NULL) {
+        str_append(why, size,
+                   "'%s' needs %u SMs per replica; the largest GPU instance of %s whose SMs the "
+                   "catalog knows, %s, has %u, and it does not know the SMs of %s",
+                   d->name, r.sms, gpu->model, big_sms->name, big_sms->sms, names);
+    } else {
+        str_append(why, size,
+                   "'%s' needs %u SM%s per replica; the catalog does not know the SMs of %s",
+                   d->name, r.sms, r.sms == 1 ? "" : "s", names);
+    }
+}
+
+/* MIG_PLAN_TOO_BIG or MIG_PLAN_UNKNOWN in words: the first demand no instance is known to hold;
+ * then how many more are too big, and for how many more the catalog lacks the figures. */
+static void mp_why_too_big(const struct mp_ctx *x, struct mig_plan *plan, size_t first, size_t big,
+                           size_t unknown)
+{
+    const struct demand *d = &x->set->d[first];
+    size_t more_big = big, more_unknown = unknown;
+
+    if (plan->reason == MIG_PLAN_TOO_BIG) {
+        mp_why_too_big_one(x->gpu, d, plan->why, sizeof(plan->why));
+        more_big--;
+    } else {
+        mp_why_unknown_one(x->gpu, d, plan->why, sizeof(plan->why));
+        more_unknown--;
+    }
+    if (more_big > 0)
+        str_append(plan->why, sizeof(plan->why), "; %zu more model%s too big as well", more_big,
+                   more_big == 1 ? " is" : "s are");
+    if (more_unknown > 0)
+        str_append(plan->why, sizeof(plan->why),
+                   "; for %zu more model%s the catalog lacks the figures that would say",
+                   more_unknown, more_unknown == 1 ? "" : "s");
+    if (plan->reason == MIG_PLAN_UNKNOWN || unknown > 0)
+        str_append(plan->why, sizeof(plan->why),
+                   " (unverified rows: gpushare mig profiles --gpu %s)", x->gpu->model);
+}
+
+/* "; the catalog does not know the memory of 1g.12gb and 1g.24gb, which might hold some of
+ * them (...)": the rows without figures that might change a refusal, appended to why. */
+static void mp_unknown_note(const struct mp_ctx *x, char *why, size_t size)
+{
+    const struct mig_gpu *gpu = x->gpu;
+    bool might[MIG_MAX_PROFILES] = {false}, mem = false;
+    unsigned n = 0, total = 0;
+
+    for (unsigned j = 0; j < gpu->n_profiles && j < MIG_MAX_PROFILES; j++) {
+        for (size_t k = 0; k < x->nr && !might[j]; k++)
+            might[j] = mp_might_hold(gpu, &gpu->profiles[j], &x->reps[k]);
+        total += might[j];
+        mem = mem || (might[j] && !mig_mem_known(&gpu->profiles[j]));
+    }
+    if (total == 0)
+        return;
+    str_append(why, size, "; the catalog does not know the %s of ", mem ? "memory" : "SMs");
+    for (unsigned j = 0; j < gpu->n_profiles && j < MIG_MAX_PROFILES; j++) {
+        if (!might[j])
+            continue;
+        n++;
+        str_append(why, size, "%s%s",
+                   n == 1       ? ""
+                   : n == total ? " and "
+                                : ", ",
+                   gpu->profiles[j].name);
+    }
+    str_append(why, size,
+               ", which might hold some of them (unverified rows: gpushare mig profiles "
+               "--gpu %s)",
+               gpu->model);
 }
 
 /* MIG_PLAN_NO_ROOM in words: the smallest instance for each replica, and what stops them. */
@@ -577,6 +731,8 @@ static void mp_why_no_room(const struct mp_ctx *x, struct mig_plan *plan)
     struct mig_layout l = {.gpu = gpu};
     unsigned mslices = 0, gslices = 0;
     char name[160], why[256];
+    // Rows without figures hold nothing here; the words say so rather than claim too much.
+    const char *hold = mig_gpu_figures_known(gpu) ? "that hold" : "known to hold";
 
     for (size_t k = 0; k < x->nr && l.n < MIG_MAX_INSTANCES; k++) {
         const struct mp_rep *r = &x->reps[k];
@@ -607,18 +763,17 @@ static void mp_why_no_room(const struct mp_ctx *x, struct mig_plan *plan)
     mig_layout_name(&l, name, sizeof(name));
     if (mslices > gpu->mem_slices || gslices > gpu->compute_slices) {
         str_append(plan->why, sizeof(plan->why),
-                   "the smallest GPU instances that hold them, %s, need %u memory slices and %u "
+                   "the smallest GPU instances %s them, %s, need %u memory slices and %u "
                    "compute slices; %s has %u and %u",
-                   name, mslices, gslices, gpu->model, gpu->mem_slices, gpu->compute_slices);
+                   hold, name, mslices, gslices, gpu->model, gpu->mem_slices, gpu->compute_slices);
         return;
     }
     why[0] = '\0';
     mig_check_layout(&l, why, sizeof(why));
-    str_append(
-        plan->why, sizeof(plan->why),
-        "the smallest GPU instances that hold them, %s, take %u of %s's %u memory slices and "
-        "%u of its %u compute slices but do not fit together: %s",
-        name, mslices, gpu->model, gpu->mem_slices, gslices, gpu->compute_slices, why);
+    str_append(plan->why, sizeof(plan->why),
+               "the smallest GPU instances %s them, %s, take %u of %s's %u memory slices and "
+               "%u of its %u compute slices but do not fit together: %s",
+               hold, name, mslices, gpu->model, gpu->mem_slices, gslices, gpu->compute_slices, why);
 }
 
 /* a. Other catalog GPUs that take every replica, one per instance. */
@@ -630,7 +785,7 @@ static void mp_other_gpus(const struct mp_ctx *x, struct mig_plan *plan)
 
     if (x->nr > MIG_MAX_INSTANCES)
         return;
-    idx = mp_alloc(x->nr, sizeof(*idx));
+    idx = xcalloc(x->nr, sizeof(*idx));
     for (size_t k = 0; k < x->nr; k++)
         idx[k] = k;
     for (size_t g = 0; g < n_cat && plan->n_other < MIG_PLAN_MAX_OTHER; g++) {
@@ -675,7 +830,7 @@ static int mp_rep_cmp(const struct mp_rep *a, const struct mp_rep *b)
  * 1024 replicas). Freed by the caller. */
 static size_t *mp_largest_first(const struct mp_rep *reps, size_t nr)
 {
-    size_t *idx = mp_alloc(nr, sizeof(*idx));
+    size_t *idx = xcalloc(nr, sizeof(*idx));
 
     for (size_t k = 0; k < nr; k++) {
         size_t j = k;
@@ -717,7 +872,7 @@ static void mp_multi(const struct mp_ctx *x, struct mig_plan *plan)
         plan->multi.lower_bound = (gslices + gpu->compute_slices - 1) / gpu->compute_slices;
 
     order = mp_largest_first(x->reps, x->nr);
-    bins = mp_alloc(x->nr, sizeof(*bins));
+    bins = xcalloc(x->nr, sizeof(*bins));
     for (size_t k = 0; k < x->nr; k++) {
         const struct mp_rep *r = &x->reps[order[k]];
         size_t b = 0;
@@ -771,7 +926,7 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
     double need_mem = 0, most_mem = 0;
     unsigned need_sms = 0, most = 0, most_sms = 0;
     unsigned long spent = 0;
-    bool holdable = true;
+    bool holdable = true, known = mig_gpu_figures_known(gpu);
 
     for (size_t k = 0; k < x->nr; k++) {
         need_mem += x->reps[k].mem;
@@ -787,7 +942,9 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
     }
     if (!holdable) {
         str_append(plan->mps.why, sizeof(plan->mps.why),
-                   "no GPU instance of %s holds a replica of every model", gpu->model);
+                   known ? "no GPU instance of %s holds a replica of every model"
+                         : "no GPU instance of %s is known to hold a replica of every model",
+                   gpu->model);
         return;
     }
     if (x->nr > most) {
@@ -799,18 +956,18 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
     }
     if (need_mem > most_mem + MP_EPS) {
         str_append(plan->mps.why, sizeof(plan->mps.why),
-                   "%g GiB in all: more than any layout of %s holds (%g GiB)", need_mem, gpu->model,
-                   most_mem);
+                   "%g GiB in all: more than any layout of %s %s (%g GiB)", need_mem, gpu->model,
+                   known ? "holds" : "is known to hold", most_mem);
         return;
     }
     if (need_sms > most_sms) {
         str_append(plan->mps.why, sizeof(plan->mps.why),
-                   "%u SMs in all: more than any layout of %s has (%u)", need_sms, gpu->model,
-                   most_sms);
+                   "%u SMs in all: more than any layout of %s %s (%u)", need_sms, gpu->model,
+                   known ? "has" : "is known to have", most_sms);
         return;
     }
     order = mp_largest_first(x->reps, x->nr);
-    p = mp_alloc(1, sizeof(*p));
+    p = xcalloc(1, sizeof(*p));
     p->gpu = gpu;
     p->reps = x->reps;
     p->order = order;
@@ -872,7 +1029,7 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
             break;
         }
         if (mp_pack_from(p, 0)) {
-            struct mig_plan_item *items = mp_alloc(x->nr, sizeof(*items));
+            struct mig_plan_item *items = xcalloc(x->nr, sizeof(*items));
 
             for (size_t k = 0; k < x->nr; k++) {
                 const struct mp_rep *r = &x->reps[order[k]];
@@ -912,8 +1069,8 @@ static void mp_mps(const struct mp_ctx *x, struct mig_plan *plan)
     if (!plan->mps.fits && plan->mps.refused > 0)
         str_append(plan->mps.why, sizeof(plan->mps.why),
                    "%s: no layout groups them within each instance's memory, SMs and MPS client "
-                   "limit and meets every latency target (%u groupings fitted and missed one)%s",
-                   gpu->model, plan->mps.refused,
+                   "limit and meets every latency target (%u grouping%s fitted and missed one)%s",
+                   gpu->model, plan->mps.refused, plan->mps.refused == 1 ? "" : "s",
                    plan->mps.cut ? " (the search stopped early)" : "");
     else if (!plan->mps.fits)
         str_append(plan->mps.why, sizeof(plan->mps.why),
@@ -968,7 +1125,7 @@ int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
                           mig_plan_accept_fn *accept, void *arg)
 {
     struct mp_ctx x = {.gpu = gpu, .set = set, .accept = accept, .accept_arg = arg};
-    size_t *idx = NULL, too_big = 0, first_big = 0;
+    size_t *idx = NULL, too_big = 0, first_big = 0, unknown = 0, first_unknown = 0;
     unsigned inst[MIG_MAX_INSTANCES];
 
     memset(plan, 0, sizeof(*plan));
@@ -990,13 +1147,21 @@ int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
         for (unsigned j = 0; j < gpu->n_profiles && !held; j++)
             held = mig_plan_holds(gpu, &gpu->profiles[j], &set->d[d]) &&
                    mp_mslices(&gpu->profiles[j]) > 0;
-        if (!held && too_big++ == 0)
+        if (held)
+            continue;
+        // Unknown is not too small: a replica that an unverified row might hold is not "too
+        // big", and the plan says which figures are missing.
+        if (mp_unknown_fit(gpu, &set->d[d])) {
+            if (unknown++ == 0)
+                first_unknown = d;
+        } else if (too_big++ == 0)
             first_big = d;
     }
-    idx = mp_alloc(x.nr, sizeof(*idx));
+    idx = xcalloc(x.nr, sizeof(*idx));
     for (size_t k = 0; k < x.nr; k++)
         idx[k] = k;
-    if (too_big == 0 && mp_one_each(&x.cands, x.reps, idx, x.nr, &plan->layout, inst)) {
+    if (too_big == 0 && unknown == 0 &&
+        mp_one_each(&x.cands, x.reps, idx, x.nr, &plan->layout, inst)) {
         plan->fits = true;
         plan->reason = MIG_PLAN_FITS;
         mig_layout_usage(&plan->layout, &plan->usage);
@@ -1012,7 +1177,10 @@ int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
 
     if (too_big > 0) {
         plan->reason = MIG_PLAN_TOO_BIG;
-        mp_why_too_big(&x, plan, first_big, too_big - 1);
+        mp_why_too_big(&x, plan, first_big, too_big, unknown);
+    } else if (unknown > 0) {
+        plan->reason = MIG_PLAN_UNKNOWN;
+        mp_why_too_big(&x, plan, first_unknown, too_big, unknown);
     } else if (x.nr > x.cands.max_n) {
         plan->reason = MIG_PLAN_TOO_MANY;
         str_append(plan->why, sizeof(plan->why),
@@ -1021,6 +1189,7 @@ int mig_plan_solve_accept(struct error *err, const struct mig_gpu *gpu,
     } else {
         plan->reason = MIG_PLAN_NO_ROOM;
         mp_why_no_room(&x, plan);
+        mp_unknown_note(&x, plan->why, sizeof(plan->why));
     }
     mp_other_gpus(&x, plan);
     mp_multi(&x, plan);

@@ -19,8 +19,8 @@
 #include "plan/demand.h"
 
 /* MPS clients per GPU on Volta and later with CUDA <= 13.0 (newer CUDA: 60), lowered in
- * proportion to the compute-instance size under MIG: sharing-facts.md 1.4, MPS docs 2.3.5.1
- * and the MIG User Guide. */
+ * proportion to the compute-instance size under MIG: NVIDIA's MPS documentation
+ * (https://docs.nvidia.com/deploy/mps/, section 2.3.5.1) and the MIG User Guide. */
 #define MIG_PLAN_MPS_CLIENTS 48
 /* Other catalog GPUs a plan lists as alternatives. */
 #define MIG_PLAN_MAX_OTHER 16
@@ -30,6 +30,8 @@ enum mig_plan_reason {
     MIG_PLAN_TOO_BIG,  /* a replica is larger than every GPU instance of the GPU */
     MIG_PLAN_TOO_MANY, /* more replicas than GPU instances the GPU can hold at once */
     MIG_PLAN_NO_ROOM,  /* each fits some instance, but the instances do not fit together */
+    MIG_PLAN_UNKNOWN,  /* a replica no instance is known to hold might fit one whose memory or
+                          SMs the catalog does not know: not "too big", unknown */
 };
 
 /* Where one replica goes. */
@@ -157,10 +159,10 @@ bool mig_plan_holds(const struct mig_gpu *gpu, const struct mig_profile_spec *p,
                     const struct demand *d);
 
 /* MPS clients an instance of p takes: floor(48 * p's <g> / gpu's compute slices), the
- * CUDA <= 13.0 figure (sharing-facts.md 1.4). 1g on a 7-slice GPU: 6; 7g: 48. */
+ * CUDA <= 13.0 figure (the MPS documentation, as above). 1g on a 7-slice GPU: 6; 7g: 48. */
 unsigned mig_plan_mps_clients(const struct mig_gpu *gpu, const struct mig_profile_spec *p);
 
-/* "fits", "too_big", "too_many", "no_room": the reason as JSON spells it. */
+/* "fits", "too_big", "too_many", "no_room", "unknown_size": the reason as JSON spells it. */
 const char *mig_plan_reason_name(enum mig_plan_reason r);
 
 #endif

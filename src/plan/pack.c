@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/xalloc.h"
 #include "plan/model.h"
 #include "plan/mps_share.h"
 #include "plan/planner.h"
@@ -186,7 +187,7 @@ static struct pk_bin *pk_open(struct pl_ctx *x, struct plan_mode_result *r, stru
 
     if (*n == *cap) {
         size_t c = *cap ? 2 * *cap : 64;
-        struct pk_bin *grown = pl_alloc(c, sizeof(*grown));
+        struct pk_bin *grown = xcalloc(c, sizeof(*grown));
 
         if (*n > 0)
             memcpy(grown, *bins, *n * sizeof(*grown));
@@ -207,7 +208,7 @@ static void pk_room(struct pk_bin *b)
         return;
     b->cap = b->cap ? 2 * b->cap : 8;
     {
-        size_t *grown = pl_alloc(b->cap, sizeof(*grown));
+        size_t *grown = xcalloc(b->cap, sizeof(*grown));
 
         if (b->n > 0)
             memcpy(grown, b->rep, b->n * sizeof(*grown));
@@ -226,7 +227,7 @@ static void pk_finish(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mo
     for (size_t i = 0; i < nb; i++)
         most = bins[i].n > most ? bins[i].n : most;
     {
-        struct mdl_ctx *scratch = pl_alloc(most, sizeof(*scratch));
+        struct mdl_ctx *scratch = xcalloc(most, sizeof(*scratch));
 
         for (size_t bi = 0; bi < nb; bi++) {
             struct pk_bin *b = &bins[bi];
@@ -276,7 +277,7 @@ static int pk_by_tenant(const void *a, const void *b)
  * are packed on their own, largest first. */
 static size_t *pk_order(const struct pl_ctx *x, enum plan_mode rule, const size_t *subset, size_t n)
 {
-    size_t *pairs = pl_alloc(2 * n, sizeof(*pairs)), *order = pl_alloc(n, sizeof(*order));
+    size_t *pairs = xcalloc(2 * n, sizeof(*pairs)), *order = xcalloc(n, sizeof(*order));
 
     for (size_t i = 0; i < n; i++) {
         pairs[2 * i] = subset[i];
@@ -317,7 +318,7 @@ static void pk_group(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mod
                      const size_t *g, size_t n, bool slo, struct pk_bin **bins, size_t *nb,
                      size_t *cap, struct mdl_ctx **scratch, size_t *most)
 {
-    bool *used = pl_alloc(n, sizeof(*used));
+    bool *used = xcalloc(n, sizeof(*used));
     size_t left = n, front = 0, back = n;
     // Equal limits want replicas of one size together, largest first: no balancing there.
     bool balance = !(rule == PM_MPS_CAPS && r->mode != PM_MIXED);
@@ -341,7 +342,7 @@ static void pk_group(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mod
             if (b->n + 1 > *most) {
                 free(*scratch);
                 *most = 2 * (b->n + 1);
-                *scratch = pl_alloc(*most, sizeof(**scratch));
+                *scratch = xcalloc(*most, sizeof(**scratch));
             }
             for (int side = 0; side < (balance ? 2 : 1) && pick == SIZE_MAX;
                  side++, from_back = !from_back) {
@@ -408,7 +409,7 @@ void pl_shared(struct pl_ctx *x, struct plan_mode_result *r, enum plan_mode rule
     for (size_t i = 0; i < x->plan->n_gpus; i++)
         if (x->plan->gpus[i].mps_clients + 1 > most)
             most = x->plan->gpus[i].mps_clients + 1;
-    scratch = pl_alloc(most, sizeof(*scratch));
+    scratch = xcalloc(most, sizeof(*scratch));
     x->caps_n = rule == PM_MPS_CAPS && r->mode != PM_MIXED ? pk_caps_uniform(x, order, n) : 0;
     // Under MPS a GPU serves one tenant: each tenant's replicas are packed on their own.
     for (size_t o = 1; o <= n; o++)

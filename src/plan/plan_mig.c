@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "mig/catalog.h"
 #include "mig/geometry.h"
 #include "plan/demand.h"
@@ -112,8 +113,8 @@ static bool pm_groups(struct pl_ctx *x, struct plan_mode_result *r, const struct
 {
     size_t u = r != NULL ? pm_unit(x, r, l) : 0;
     const struct plan_gpu *pg = &x->plan->gpus[0];
-    size_t *members = pl_alloc(x->nr, sizeof(*members));
-    struct mdl_ctx *c = pl_alloc(x->nr, sizeof(*c));
+    size_t *members = xcalloc(x->nr, sizeof(*members));
+    struct mdl_ctx *c = xcalloc(x->nr, sizeof(*c));
     bool ok = true, grouped = false, unlimited = false;
 
     for (unsigned i = 0; i < l->n && ok; i++) {
@@ -224,7 +225,7 @@ void pl_mig(struct pl_ctx *x, struct plan_mode_result *r, bool mps)
     // Alone in a slice, a latency target asks for a slice big enough; in an MPS group the
     // grouping is judged whole, by pm_accept.
     pm_demands(x, &ds, !mps);
-    mp = pl_alloc(1, sizeof(*mp));
+    mp = xcalloc(1, sizeof(*mp));
     if (mig_plan_solve_accept(&err, g, &ds, mp, mps ? pm_accept : NULL, x) < 0) {
         r->evaluated = false;
         str_printf(r->breaks, sizeof(r->breaks), "%s", err.msg);
@@ -312,7 +313,7 @@ static void pm_demands(const struct pl_ctx *x, struct demand_set *out, bool slo_
 
     memset(out, 0, sizeof(*out));
     out->n = out->cap = x->set->n;
-    out->d = pl_alloc(out->n, sizeof(*out->d));
+    out->d = xcalloc(out->n, sizeof(*out->d));
     memcpy(out->d, x->set->d, out->n * sizeof(*out->d));
     out->replicas = x->nr;
     for (size_t i = 0, k = 0; i < out->n; k += out->d[i].replicas, i++) {
@@ -394,8 +395,8 @@ static int pm_str_cmp(const void *a, const void *b)
 
 void pl_mixed(struct pl_ctx *x, struct plan_mode_result *r)
 {
-    size_t *hard = pl_alloc(x->nr, sizeof(*hard)), *soft = pl_alloc(x->nr, sizeof(*soft));
-    size_t *none = pl_alloc(x->nr, sizeof(*none)), nh = 0, ns = 0, nn = 0;
+    size_t *hard = xcalloc(x->nr, sizeof(*hard)), *soft = xcalloc(x->nr, sizeof(*soft));
+    size_t *none = xcalloc(x->nr, sizeof(*none)), nh = 0, ns = 0, nn = 0;
     const struct plan_gpu *pg = &x->plan->gpus[0];
     double mem = 0, work = 0, gs = 0, ms = 0;
 
@@ -408,7 +409,7 @@ void pl_mixed(struct pl_ctx *x, struct plan_mode_result *r)
     {
         // A tenant with a workload that needs soft isolation has all its GPUs capped: its
         // replicas share those GPUs rather than leave one partly filled GPU per need.
-        const char **capped = pl_alloc(x->set->n, sizeof(*capped));
+        const char **capped = xcalloc(x->set->n, sizeof(*capped));
         size_t nc = 0;
 
         for (size_t w = 0; w < x->set->n; w++)

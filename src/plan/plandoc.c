@@ -12,12 +12,13 @@
 
 #include "core/error.h"
 #include "core/io.h"
+#include "core/json.h"
 #include "core/str.h"
 #include "mig/geometry.h"
 #include "plan/evidence.h"
 #include "plan/mps_share.h"
 #include "plan/planner.h"
-#include "results/jtype.h"
+#include "results/doccheck.h"
 #include "results/results.h"
 #include "version.h"
 
@@ -25,12 +26,12 @@
 
 static json_t *pd_num(double v)
 {
-    return results_real(v); /* null for NaN and infinity */
+    return js_real(v); /* null for NaN and infinity */
 }
 
 static json_t *pd_str_or_null(const char *s)
 {
-    return s != NULL && s[0] != '\0' ? results_string(s) : json_null();
+    return s != NULL && s[0] != '\0' ? js_string(s) : json_null();
 }
 
 static const char *pd_kind(enum ev_kind k)
@@ -49,64 +50,62 @@ static const char *pd_kind(enum ev_kind k)
 
 static json_t *pd_evidence(const struct plan_gpu *pg)
 {
-    json_t *figs = results_must(json_object()), *curve;
+    json_t *figs = js_must(json_object()), *curve;
 
     for (int i = 0; i < EV_COUNT; i++) {
         const struct ev_fig *f = &pg->ev.f[i];
         char cite[400];
 
         evidence_cite(&pg->ev, (enum ev_id)i, cite, sizeof(cite));
-        results_set(figs, evidence_name((enum ev_id)i),
-                    results_must(json_pack("{s:o, s:s, s:s, s:s, s:o, s:s}", "value", pd_num(f->v),
-                                           "unit", evidence_unit((enum ev_id)i), "what",
-                                           evidence_what((enum ev_id)i), "kind", pd_kind(f->kind),
-                                           "card", pd_str_or_null(f->card), "source", cite)));
+        js_set(figs, evidence_name((enum ev_id)i),
+               js_must(json_pack("{s:o, s:s, s:s, s:s, s:o, s:s}", "value", pd_num(f->v), "unit",
+                                 evidence_unit((enum ev_id)i), "what", evidence_what((enum ev_id)i),
+                                 "kind", pd_kind(f->kind), "card", pd_str_or_null(f->card),
+                                 "source", cite)));
     }
-    curve = results_must(json_object());
+    curve = js_must(json_object());
     {
-        json_t *sms = results_must(json_array()), *fac = results_must(json_array());
+        json_t *sms = js_must(json_array()), *fac = js_must(json_array());
         char cite[400];
 
         for (size_t k = 0; k < pg->ev.infer.n; k++) {
-            results_append(sms, pd_num(pg->ev.infer.sms[k]));
-            results_append(fac, pd_num(pg->ev.infer.factor[k]));
+            js_append(sms, pd_num(pg->ev.infer.sms[k]));
+            js_append(fac, pd_num(pg->ev.infer.factor[k]));
         }
         evidence_cite_curve(&pg->ev, cite, sizeof(cite));
-        results_set(curve, "sms", sms);
-        results_set(curve, "factor", fac);
-        results_set(curve, "source", results_string(cite));
-        results_set(curve, "what",
-                    results_string("a request's time on that many SMs of the measuring card, over "
-                                   "its time on the whole card"));
+        js_set(curve, "sms", sms);
+        js_set(curve, "factor", fac);
+        js_set(curve, "source", js_string(cite));
+        js_set(curve, "what",
+               js_string("a request's time on that many SMs of the measuring card, over "
+                         "its time on the whole card"));
     }
-    return results_must(json_pack("{s:s, s:I, s:o, s:o}", "gpu", pg->g->model, "count",
-                                  (json_int_t)pg->count, "figures", figs, "request_time_curve",
-                                  curve));
+    return js_must(json_pack("{s:s, s:I, s:o, s:o}", "gpu", pg->g->model, "count",
+                             (json_int_t)pg->count, "figures", figs, "request_time_curve", curve));
 }
 
 static json_t *pd_input(const struct demand_set *set, const char *file)
 {
-    json_t *gpus = results_must(json_array()), *wls = results_must(json_array());
+    json_t *gpus = js_must(json_array()), *wls = js_must(json_array());
 
     for (size_t i = 0; i < set->n_gpus; i++)
-        results_append(gpus, results_must(json_pack("{s:s, s:I}", "model", set->gpus[i].model,
-                                                    "count", (json_int_t)set->gpus[i].count)));
+        js_append(gpus, js_must(json_pack("{s:s, s:I}", "model", set->gpus[i].model, "count",
+                                          (json_int_t)set->gpus[i].count)));
     for (size_t w = 0; w < set->n; w++) {
         const struct demand *d = &set->d[w];
 
-        results_append(
-            wls,
-            results_must(json_pack(
-                "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "name", d->name, "replicas",
-                (json_int_t)d->replicas, "memory_gib", pd_num(d->mem_gib), "min_sms",
-                d->min_sms > 0 ? json_integer(d->min_sms) : json_null(), "compute_fraction",
-                d->min_fraction > 0 ? pd_num(d->min_fraction) : json_null(), "requests_per_s",
-                d->rate > 0 ? pd_num(d->rate) : json_null(), "gpu_ms_per_request",
-                d->rate > 0 ? pd_num(d->request_ms) : json_null(), "latency_slo_ms",
-                d->slo_ms > 0 ? pd_num(d->slo_ms) : json_null(), "tenant", d->tenant, "isolation",
-                demand_isolation_name(d->isolation))));
+        js_append(wls, js_must(json_pack(
+                           "{s:s, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:s}", "name", d->name,
+                           "replicas", (json_int_t)d->replicas, "memory_gib", pd_num(d->mem_gib),
+                           "min_sms", d->min_sms > 0 ? json_integer(d->min_sms) : json_null(),
+                           "compute_fraction",
+                           d->min_fraction > 0 ? pd_num(d->min_fraction) : json_null(),
+                           "requests_per_s", d->rate > 0 ? pd_num(d->rate) : json_null(),
+                           "gpu_ms_per_request", d->rate > 0 ? pd_num(d->request_ms) : json_null(),
+                           "latency_slo_ms", d->slo_ms > 0 ? pd_num(d->slo_ms) : json_null(),
+                           "tenant", d->tenant, "isolation", demand_isolation_name(d->isolation))));
     }
-    return results_must(json_pack("{s:s, s:o, s:o}", "file", file, "gpus", gpus, "workloads", wls));
+    return js_must(json_pack("{s:s, s:o, s:o}", "file", file, "gpus", gpus, "workloads", wls));
 }
 
 /* The figures a mode's predictions are built from: every one of them names its source in
@@ -138,41 +137,41 @@ static json_t *pd_uses(enum plan_mode m)
                               : m == PM_MIG                       ? mig
                               : m == PM_MIG_MPS || m == PM_MIXED  ? migmps
                                                                   : whole;
-    json_t *a = results_must(json_array());
+    json_t *a = js_must(json_array());
 
     for (size_t i = 0; list[i] != NULL; i++)
-        results_append(a, results_string(list[i]));
+        js_append(a, js_string(list[i]));
     return a;
 }
 
 static json_t *pd_iso(enum plan_iso level, const char *why)
 {
-    return results_must(json_pack("{s:s, s:s}", "level", plan_iso_name(level), "why", why));
+    return js_must(json_pack("{s:s, s:s}", "level", plan_iso_name(level), "why", why));
 }
 
 static json_t *pd_workloads(const struct plan *p, const struct plan_mode_result *r)
 {
-    json_t *a = results_must(json_array());
+    json_t *a = js_must(json_array());
 
     for (size_t w = 0; w < p->set->n; w++) {
         const struct demand *d = &p->set->d[w];
         const struct plan_wl *wl = &r->wl[w];
 
-        results_append(
-            a, results_must(json_pack(
-                   "{s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:i}", "name", d->name, "p50_ms",
-                   pd_num(wl->p50_ms), "p99_ms", pd_num(wl->p99_ms), "slo_ms",
-                   d->slo_ms > 0 ? pd_num(d->slo_ms) : json_null(), "slo_met", wl->slo_met,
-                   "isolation_met", wl->iso_met, "stable", wl->stable, "served", pd_num(wl->served),
-                   "request_ms_there", d->rate > 0 ? pd_num(wl->t_ms) : json_null(), "neighbours",
-                   (int)wl->neighbours)));
+        js_append(a, js_must(json_pack("{s:s, s:o, s:o, s:o, s:b, s:b, s:b, s:o, s:o, s:i}", "name",
+                                       d->name, "p50_ms", pd_num(wl->p50_ms), "p99_ms",
+                                       pd_num(wl->p99_ms), "slo_ms",
+                                       d->slo_ms > 0 ? pd_num(d->slo_ms) : json_null(), "slo_met",
+                                       wl->slo_met, "isolation_met", wl->iso_met, "stable",
+                                       wl->stable, "served", pd_num(wl->served), "request_ms_there",
+                                       d->rate > 0 ? pd_num(wl->t_ms) : json_null(), "neighbours",
+                                       (int)wl->neighbours)));
     }
     return a;
 }
 
 static json_t *pd_units(const struct plan *p, const struct plan_mode_result *r)
 {
-    json_t *a = results_must(json_array());
+    json_t *a = js_must(json_array());
 
     for (size_t u = 0; u < r->n_units; u++) {
         const struct plan_unit *un = &r->units[u];
@@ -180,52 +179,51 @@ static json_t *pd_units(const struct plan *p, const struct plan_mode_result *r)
 
         if (un->is_mig)
             mig_layout_name(&un->mig, layout, sizeof(layout));
-        results_append(
-            a, results_must(json_pack(
-                   "{s:s, s:o, s:o, s:I, s:i, s:o, s:o, s:o}", "model", p->gpus[un->model].g->model,
-                   "mig_layout", pd_str_or_null(layout), "tenant", pd_str_or_null(un->tenant),
-                   "replicas", (json_int_t)un->members, "mps_clients", (int)un->clients_max,
-                   "memory_gib", pd_num(un->mem_gib), "busy", pd_num(un->load), "thread_pct",
-                   un->thread_pct > 0 ? pd_num(un->thread_pct) : json_null())));
+        js_append(a, js_must(json_pack("{s:s, s:o, s:o, s:I, s:i, s:o, s:o, s:o}", "model",
+                                       p->gpus[un->model].g->model, "mig_layout",
+                                       pd_str_or_null(layout), "tenant", pd_str_or_null(un->tenant),
+                                       "replicas", (json_int_t)un->members, "mps_clients",
+                                       (int)un->clients_max, "memory_gib", pd_num(un->mem_gib),
+                                       "busy", pd_num(un->load), "thread_pct",
+                                       un->thread_pct > 0 ? pd_num(un->thread_pct) : json_null())));
     }
     return a;
 }
 
 static json_t *pd_mode(const struct plan *p, const struct plan_mode_result *r)
 {
-    json_t *m = results_must(json_object());
+    json_t *m = js_must(json_object());
     bool detail = p->set->n <= PLANDOC_DETAIL_MAX && r->n_units <= PLANDOC_DETAIL_MAX;
 
-    results_set(m, "mode", results_string(plan_mode_name(r->mode)));
-    results_set(m, "title", results_string(plan_mode_title(r->mode)));
-    results_set(m, "evaluated", json_boolean(r->evaluated));
-    results_set(m, "rank", json_integer(r->rank));
-    results_set(m, "breaks", results_string(r->breaks));
+    js_set(m, "mode", js_string(plan_mode_name(r->mode)));
+    js_set(m, "title", js_string(plan_mode_title(r->mode)));
+    js_set(m, "evaluated", json_boolean(r->evaluated));
+    js_set(m, "rank", json_integer(r->rank));
+    js_set(m, "breaks", js_string(r->breaks));
     if (!r->evaluated)
         return m;
-    results_set(m, "summary", results_string(r->summary));
-    results_set(m, "fits", json_boolean(r->fits));
-    results_set(m, "slo_met", json_boolean(r->slo_met));
-    results_set(m, "isolation_met", json_boolean(r->iso_met));
-    results_set(m, "stable", json_boolean(r->stable));
-    results_set(m, "predicted", json_boolean(r->predicted));
-    results_set(m, "extrapolated", json_boolean(r->extrapolated));
-    results_set(m, "gpus_needed", json_integer((json_int_t)r->gpus_needed));
-    results_set(m, "gpus_for_slo",
-                r->gpus_for_slo > 0 ? json_integer((json_int_t)r->gpus_for_slo) : json_null());
-    results_set(m, "lower_bound", json_integer((json_int_t)r->lower_bound));
-    results_set(m, "gpus_available", json_integer((json_int_t)r->gpus_available));
-    results_set(m, "utilization", pd_num(r->util_after));
-    results_set(m, "worst_p99_over_slo", pd_num(r->worst_ratio));
-    results_set(m, "worst_workload", pd_str_or_null(r->worst_name));
-    results_set(m, "isolation",
-                results_must(json_pack("{s:o, s:o, s:o}", "memory",
-                                       pd_iso(r->iso.memory, r->iso.memory_why), "faults",
-                                       pd_iso(r->iso.faults, r->iso.faults_why), "performance",
-                                       pd_iso(r->iso.performance, r->iso.performance_why))));
-    results_set(m, "uses", pd_uses(r->mode));
-    results_set(m, "workloads", detail ? pd_workloads(p, r) : json_null());
-    results_set(m, "gpus", detail ? pd_units(p, r) : json_null());
+    js_set(m, "summary", js_string(r->summary));
+    js_set(m, "fits", json_boolean(r->fits));
+    js_set(m, "slo_met", json_boolean(r->slo_met));
+    js_set(m, "isolation_met", json_boolean(r->iso_met));
+    js_set(m, "stable", json_boolean(r->stable));
+    js_set(m, "predicted", json_boolean(r->predicted));
+    js_set(m, "extrapolated", json_boolean(r->extrapolated));
+    js_set(m, "gpus_needed", json_integer((json_int_t)r->gpus_needed));
+    js_set(m, "gpus_for_slo",
+           r->gpus_for_slo > 0 ? json_integer((json_int_t)r->gpus_for_slo) : json_null());
+    js_set(m, "lower_bound", json_integer((json_int_t)r->lower_bound));
+    js_set(m, "gpus_available", json_integer((json_int_t)r->gpus_available));
+    js_set(m, "utilization", pd_num(r->util_after));
+    js_set(m, "worst_p99_over_slo", pd_num(r->worst_ratio));
+    js_set(m, "worst_workload", pd_str_or_null(r->worst_name));
+    js_set(m, "isolation",
+           js_must(json_pack("{s:o, s:o, s:o}", "memory", pd_iso(r->iso.memory, r->iso.memory_why),
+                             "faults", pd_iso(r->iso.faults, r->iso.faults_why), "performance",
+                             pd_iso(r->iso.performance, r->iso.performance_why))));
+    js_set(m, "uses", pd_uses(r->mode));
+    js_set(m, "workloads", detail ? pd_workloads(p, r) : json_null());
+    js_set(m, "gpus", detail ? pd_units(p, r) : json_null());
     return m;
 }
 
@@ -314,19 +312,18 @@ static json_t *pd_deploy(const struct plan *p)
     if (d.mode == PM_COUNT)
         return json_null();
     if (d.mps_clients > 0)
-        mps = results_must(
+        mps = js_must(
             json_pack("{s:i, s:o, s:o, s:b, s:s}", "clients", (int)d.mps_clients, "thread_pct",
                       d.thread_pct > 0 ? json_integer(d.thread_pct) : json_null(), "mem_limit_mib",
                       d.mem_mib > 0 ? json_integer((json_int_t)d.mem_mib) : json_null(),
                       "low_priority_batch", d.low_priority_batch, "why", d.mps_why));
     if (d.k8s_mode[0] != '\0')
-        k8s = results_must(
-            json_pack("{s:s, s:o}", "mode", d.k8s_mode, "replicas",
-                      d.k8s_replicas > 0 ? json_integer(d.k8s_replicas) : json_null()));
-    j = results_must(json_pack(
-        "{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "mode", plan_mode_name(d.mode), "gpu_model",
-        d.gpu_model, "gpus", (json_int_t)d.gpus, "mps", mps, "k8s", k8s, "k8s_why",
-        pd_str_or_null(d.k8s_why), "mig_layout", pd_str_or_null(d.mig_layout)));
+        k8s = js_must(json_pack("{s:s, s:o}", "mode", d.k8s_mode, "replicas",
+                                d.k8s_replicas > 0 ? json_integer(d.k8s_replicas) : json_null()));
+    j = js_must(json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o}", "mode", plan_mode_name(d.mode),
+                          "gpu_model", d.gpu_model, "gpus", (json_int_t)d.gpus, "mps", mps, "k8s",
+                          k8s, "k8s_why", pd_str_or_null(d.k8s_why), "mig_layout",
+                          pd_str_or_null(d.mig_layout)));
     return j;
 }
 
@@ -334,7 +331,7 @@ static json_t *pd_fleet(const struct plan *p)
 {
     const struct plan_mode_result *b = p->any_works ? &p->modes[p->best] : NULL;
 
-    return results_must(json_pack(
+    return js_must(json_pack(
         "{s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "replicas", (json_int_t)p->replicas,
         "gpus_one_per_replica", (json_int_t)p->replicas, "gpus_needed",
         b != NULL ? json_integer((json_int_t)b->gpus_needed) : json_null(), "lower_bound",
@@ -346,160 +343,135 @@ static json_t *pd_fleet(const struct plan *p)
 
 json_t *plandoc_build(const struct plan *p, const char *file)
 {
-    json_t *doc = results_must(json_object()), *modes = results_must(json_array());
-    json_t *ev = results_must(json_array()), *close = results_must(json_array());
+    json_t *doc = js_must(json_object()), *modes = js_must(json_array());
+    json_t *ev = js_must(json_array()), *close = js_must(json_array());
 
-    results_set(doc, "schema", results_string(PLAN_SCHEMA_ID));
-    results_set(doc, "tool",
-                results_must(json_pack("{s:s, s:s, s:s, s:b}", "name", "gpushare", "version",
-                                       GPUSHARE_VERSION, "git_commit", GPUSHARE_GIT_COMMIT,
-                                       "git_dirty", GPUSHARE_GIT_DIRTY != 0)));
-    results_set(doc, "input", pd_input(p->set, file));
+    js_set(doc, "schema", js_string(PLAN_SCHEMA_ID));
+    js_set(doc, "tool",
+           js_must(json_pack("{s:s, s:s, s:s, s:b}", "name", "gpushare", "version",
+                             GPUSHARE_VERSION, "git_commit", GPUSHARE_GIT_COMMIT, "git_dirty",
+                             GPUSHARE_GIT_DIRTY != 0)));
+    js_set(doc, "input", pd_input(p->set, file));
     for (size_t i = 0; i < p->n_gpus; i++)
-        results_append(ev, pd_evidence(&p->gpus[i]));
-    results_set(doc, "evidence", ev);
+        js_append(ev, pd_evidence(&p->gpus[i]));
+    js_set(doc, "evidence", ev);
     for (int m = 0; m < PM_COUNT; m++)
-        results_append(modes, pd_mode(p, &p->modes[m]));
-    results_set(doc, "modes", modes);
+        js_append(modes, pd_mode(p, &p->modes[m]));
+    js_set(doc, "modes", modes);
     for (size_t i = 0; i < p->n_close; i++)
-        results_append(close, results_string(plan_mode_name(p->close[i])));
-    results_set(doc, "recommendation",
-                results_must(json_pack(
-                    "{s:o, s:o, s:s, s:o}", "mode",
-                    p->any_works ? results_string(plan_mode_name(p->best)) : json_null(), "summary",
-                    p->any_works ? results_string(p->modes[p->best].summary) : json_null(),
-                    "rationale", p->rationale, "close", close)));
-    results_set(doc, "deploy", pd_deploy(p));
-    results_set(doc, "fleet", pd_fleet(p));
+        js_append(close, js_string(plan_mode_name(p->close[i])));
+    js_set(doc, "recommendation",
+           js_must(json_pack("{s:o, s:o, s:s, s:o}", "mode",
+                             p->any_works ? js_string(plan_mode_name(p->best)) : json_null(),
+                             "summary",
+                             p->any_works ? js_string(p->modes[p->best].summary) : json_null(),
+                             "rationale", p->rationale, "close", close)));
+    js_set(doc, "deploy", pd_deploy(p));
+    js_set(doc, "fleet", pd_fleet(p));
     return doc;
 }
 
 /* ---- checking and reading ---- */
 
-struct pd_chk {
-    struct error *err;
-    const char *where;
-};
+/* The plan document's own rules over the shared checker machinery (results/doccheck.h). */
 
-static int pd_fail(struct pd_chk *c, const char *path, const char *what)
+/* A member that may be absent or null, both read as NULL. */
+static int pd_opt(struct doc_chk *c, const json_t *o, const char *base, const char *key,
+                  unsigned types, const json_t **out)
 {
-    return error_set(c->err, ERR_INVALID, "'%s': %s: %s", c->where, path, what);
+    if (doc_opt(c, o, base, key, types | JT_NULL, out) < 0)
+        return -1;
+    if (json_is_null(*out))
+        *out = NULL;
+    return 0;
 }
 
-/* member key of o, of one of the JSON types in mask; *out is it (NULL when absent and null is
- * allowed). */
-static int pd_get(struct pd_chk *c, const json_t *o, const char *path, const char *key,
-                  unsigned mask, const json_t **out)
+/* A whole number of a member within [lo, hi]; absent or null passes when it may be. */
+static int pd_range(struct doc_chk *c, const json_t *n, const char *path, long long lo,
+                    long long hi, const char *want)
 {
-    const json_t *v = json_object_get(o, key);
-    char where[128], want[96];
-
-    str_printf(where, sizeof(where), "%s%s%s", path, path[0] ? "." : "", key);
-    if (v == NULL && (mask & JT_NULL)) {
-        *out = NULL;
+    if (n == NULL || (json_integer_value(n) >= lo && json_integer_value(n) <= hi))
         return 0;
-    }
-    if (v == NULL || !(jtype_of(v) & mask)) {
-        str_printf(want, sizeof(want), "expected %s", jtype_text(mask));
-        return pd_fail(c, where, v == NULL ? "missing" : want);
-    }
-    *out = json_is_null(v) ? NULL : v;
-    return 0;
+    return doc_fail(c, "%s: %s", path, want);
+}
+
+static int pd_check_mps(struct doc_chk *c, const json_t *mps)
+{
+    const json_t *n, *pct, *mib;
+
+    if ((n = doc_get(c, mps, "deploy.mps", "clients", JT_INTEGER)) == NULL ||
+        doc_get(c, mps, "deploy.mps", "why", JT_STRING) == NULL ||
+        doc_get(c, mps, "deploy.mps", "low_priority_batch", JT_BOOL) == NULL ||
+        pd_opt(c, mps, "deploy.mps", "thread_pct", JT_INTEGER, &pct) < 0 ||
+        pd_opt(c, mps, "deploy.mps", "mem_limit_mib", JT_INTEGER, &mib) < 0)
+        return -1;
+    if (pd_range(c, n, "deploy.mps.clients", 1, 1000, "expected a whole number from 1 to 1000"))
+        return -1;
+    if (pd_range(c, pct, "deploy.mps.thread_pct", 1, 100,
+                 "expected a whole percentage from 1 to 100"))
+        return -1;
+    return pd_range(c, mib, "deploy.mps.mem_limit_mib", 1, 9999999,
+                    "expected MiB from 1 to 9999999");
+}
+
+static int pd_check_deploy(struct doc_chk *c, const json_t *dep)
+{
+    const json_t *v, *mps, *k8s, *n;
+
+    if (doc_get(c, dep, "deploy", "mode", JT_STRING) == NULL ||
+        doc_get(c, dep, "deploy", "gpu_model", JT_STRING) == NULL ||
+        doc_get(c, dep, "deploy", "gpus", JT_INTEGER) == NULL ||
+        pd_opt(c, dep, "deploy", "mig_layout", JT_STRING, &v) < 0 ||
+        pd_opt(c, dep, "deploy", "k8s_why", JT_STRING, &v) < 0 ||
+        pd_opt(c, dep, "deploy", "mps", JT_OBJECT, &mps) < 0 ||
+        pd_opt(c, dep, "deploy", "k8s", JT_OBJECT, &k8s) < 0)
+        return -1;
+    if (mps != NULL && pd_check_mps(c, mps) < 0)
+        return -1;
+    if (k8s == NULL)
+        return 0;
+    if (doc_get(c, k8s, "deploy.k8s", "mode", JT_STRING) == NULL ||
+        pd_opt(c, k8s, "deploy.k8s", "replicas", JT_INTEGER, &n) < 0)
+        return -1;
+    return pd_range(c, n, "deploy.k8s.replicas", 2, 1024, "expected a whole number from 2 to 1024");
 }
 
 int plandoc_check(struct error *err, const json_t *doc, const char *where)
 {
-    struct pd_chk c = {err, where};
-    const json_t *v, *dep, *mps, *k8s;
-    static const char *const top[] = {"schema", "tool",           "input",  "evidence",
-                                      "modes",  "recommendation", "deploy", "fleet"};
+    static const char *const top[] = {"schema",         "tool",   "input", "evidence", "modes",
+                                      "recommendation", "deploy", "fleet", NULL};
+    struct doc_chk c = {.err = err, .where = where != NULL ? where : "<plan>"};
+    const json_t *v, *dep;
+    const char *unknown;
 
     if (!json_is_object(doc))
-        return pd_fail(&c, "the document", "expected an object");
-    if (pd_get(&c, doc, "", "schema", JT_STRING, &v) < 0)
+        return doc_fail(&c, "the document must be an object, not %s", jtype_text(jtype_of(doc)));
+    if ((v = doc_get(&c, doc, "", "schema", JT_STRING)) == NULL)
         return -1;
     if (strcmp(json_string_value(v), PLAN_SCHEMA_ID) != 0)
-        return error_set(err, ERR_INVALID, "'%s': schema '%.60s' is not '%s'", where,
-                         json_string_value(v), PLAN_SCHEMA_ID);
-    for (size_t i = 1; i < sizeof(top) / sizeof(top[0]); i++)
-        if (pd_get(&c, doc, "", top[i], JT_OBJECT | JT_ARRAY | (i == 6 ? JT_NULL : 0), &v) < 0)
+        return doc_fail(&c, "schema '%.60s' is not '%s'", json_string_value(v), PLAN_SCHEMA_ID);
+    for (size_t i = 1; top[i] != NULL; i++)
+        if (strcmp(top[i], "deploy") != 0 &&
+            doc_get(&c, doc, "", top[i], JT_OBJECT | JT_ARRAY) == NULL)
             return -1;
-    {
-        const char *key;
-        json_t *val;
-
-        json_object_foreach ((json_t *)doc, key, val) {
-            size_t i = 0;
-
-            (void)val;
-            while (i < sizeof(top) / sizeof(top[0]) && strcmp(top[i], key) != 0)
-                i++;
-            if (i == sizeof(top) / sizeof(top[0]))
-                return pd_fail(&c, key, "unknown member");
-        }
-    }
-    if (pd_get(&c, doc, "", "modes", JT_ARRAY, &v) < 0)
+    unknown = doc_unknown_key(doc, top);
+    if (unknown != NULL)
+        return doc_fail(&c, "%s: unknown member", unknown);
+    if ((v = doc_get(&c, doc, "", "modes", JT_ARRAY)) == NULL)
         return -1;
     if (json_array_size(v) != PM_COUNT)
-        return pd_fail(&c, "modes", "expected one entry per mode");
-    if (pd_get(&c, doc, "", "deploy", JT_OBJECT | JT_NULL, &dep) < 0 || dep == NULL)
-        return 0;
-    if (pd_get(&c, dep, "deploy", "mode", JT_STRING, &v) < 0 ||
-        pd_get(&c, dep, "deploy", "gpu_model", JT_STRING, &v) < 0 ||
-        pd_get(&c, dep, "deploy", "gpus", JT_INTEGER, &v) < 0 ||
-        pd_get(&c, dep, "deploy", "mig_layout", JT_STRING | JT_NULL, &v) < 0 ||
-        pd_get(&c, dep, "deploy", "k8s_why", JT_STRING | JT_NULL, &v) < 0 ||
-        pd_get(&c, dep, "deploy", "mps", JT_OBJECT | JT_NULL, &mps) < 0 ||
-        pd_get(&c, dep, "deploy", "k8s", JT_OBJECT | JT_NULL, &k8s) < 0)
+        return doc_fail(&c, "modes: expected one entry per mode");
+    // No deploy section (absent or null): the plan recommends nothing, which is no error here.
+    if (pd_opt(&c, doc, "", "deploy", JT_OBJECT, &dep) < 0)
         return -1;
-    if (mps != NULL) {
-        const json_t *n;
-
-        if (pd_get(&c, mps, "deploy.mps", "clients", JT_INTEGER, &n) < 0 ||
-            pd_get(&c, mps, "deploy.mps", "why", JT_STRING, &v) < 0 ||
-            pd_get(&c, mps, "deploy.mps", "low_priority_batch", JT_BOOL, &v) < 0)
-            return -1;
-        if (json_integer_value(n) < 1 || json_integer_value(n) > 1000)
-            return pd_fail(&c, "deploy.mps.clients", "expected a whole number from 1 to 1000");
-        if (pd_get(&c, mps, "deploy.mps", "thread_pct", JT_INTEGER | JT_NULL, &n) < 0)
-            return -1;
-        if (n != NULL && (json_integer_value(n) < 1 || json_integer_value(n) > 100))
-            return pd_fail(&c, "deploy.mps.thread_pct",
-                           "expected a whole percentage from 1 to 100");
-        if (pd_get(&c, mps, "deploy.mps", "mem_limit_mib", JT_INTEGER | JT_NULL, &n) < 0)
-            return -1;
-        if (n != NULL && (json_integer_value(n) < 1 || json_integer_value(n) > 9999999))
-            return pd_fail(&c, "deploy.mps.mem_limit_mib", "expected MiB from 1 to 9999999");
-    }
-    if (k8s != NULL) {
-        const json_t *n;
-
-        if (pd_get(&c, k8s, "deploy.k8s", "mode", JT_STRING, &v) < 0 ||
-            pd_get(&c, k8s, "deploy.k8s", "replicas", JT_INTEGER | JT_NULL, &n) < 0)
-            return -1;
-        if (n != NULL && (json_integer_value(n) < 2 || json_integer_value(n) > 1024))
-            return pd_fail(&c, "deploy.k8s.replicas", "expected a whole number from 2 to 1024");
-    }
-    return 0;
+    return dep == NULL ? 0 : pd_check_deploy(&c, dep);
 }
 
 json_t *plandoc_load(struct error *err, const char *path)
 {
-    json_error_t jerr;
-    char *buf = NULL;
-    size_t len = 0;
-    json_t *doc;
+    json_t *doc = doc_load(err, path, "a plan document");
 
-    if (io_read_file(err, path, path, 256u << 20, "a plan document", &buf, &len) < 0)
-        return NULL;
-    doc = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-    free(buf);
-    if (doc == NULL) {
-        error_set(err, ERR_INVALID, "'%s' line %d column %d: %s", path, jerr.line, jerr.column,
-                  jerr.text);
-        return NULL;
-    }
-    if (plandoc_check(err, doc, path) < 0) {
+    if (doc != NULL && plandoc_check(err, doc, path) < 0) {
         json_decref(doc);
         return NULL;
     }

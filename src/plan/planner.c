@@ -12,23 +12,13 @@
 
 #include "core/error.h"
 #include "core/str.h"
+#include "core/xalloc.h"
 #include "mig/catalog.h"
 #include "plan/demand.h"
 #include "plan/evidence.h"
 #include "plan/model.h"
 #include "plan/mps_share.h"
 #include "plan/planner_int.h"
-
-void *pl_alloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-
-    if (p == NULL) {
-        fputs("gpushare: fatal: out of memory planning\n", stderr);
-        abort();
-    }
-    return p;
-}
 
 static const char *const mode_names[PM_COUNT] = {
     "whole",        "timeslice", "mps",     "mps-limits", "mps-caps",
@@ -195,7 +185,7 @@ size_t pl_unit_open(struct pl_ctx *x, struct plan_mode_result *r)
         }
     if (r->n_units == r->cap_units) {
         size_t cap = r->cap_units ? 2 * r->cap_units : 64;
-        struct plan_unit *grown = pl_alloc(cap, sizeof(*grown));
+        struct plan_unit *grown = xcalloc(cap, sizeof(*grown));
 
         if (r->n_units > 0)
             memcpy(grown, r->units, r->n_units * sizeof(*grown));
@@ -260,12 +250,12 @@ static int pl_tenant_cmp(const void *a, const void *b)
 static void pl_reps(struct pl_ctx *x)
 {
     const struct plan_gpu *pg = &x->plan->gpus[0];
-    const char **tenants = pl_alloc(x->set->n, sizeof(*tenants));
+    const char **tenants = xcalloc(x->set->n, sizeof(*tenants));
     size_t k = 0;
 
     x->nr = demand_replicas(x->set);
-    x->reps = pl_alloc(x->nr, sizeof(*x->reps));
-    x->order = pl_alloc(x->nr, sizeof(*x->order));
+    x->reps = xcalloc(x->nr, sizeof(*x->reps));
+    x->order = xcalloc(x->nr, sizeof(*x->order));
     for (size_t w = 0; w < x->set->n; w++) {
         const struct demand *d = &x->set->d[w];
         struct pl_rep r = {.wl = w,
@@ -329,7 +319,7 @@ static int pl_by_tenant(const void *a, const void *b)
 size_t pl_bound_shared(const struct pl_ctx *x, enum plan_mode m, const size_t *subset, size_t n)
 {
     const struct plan_gpu *pg = &x->plan->gpus[0];
-    size_t *idx = pl_alloc(n, sizeof(*idx)), total = 0;
+    size_t *idx = xcalloc(n, sizeof(*idx)), total = 0;
     bool mps = m != PM_TIMESLICE;
 
     memcpy(idx, subset, n * sizeof(*idx));
@@ -465,8 +455,8 @@ static void pl_result_init(struct pl_ctx *x, struct plan_mode_result *r, enum pl
     r->mode = m;
     r->iso = pl_isolation(m);
     r->gpus_available = x->plan->gpus_available;
-    r->wl = pl_alloc(x->set->n, sizeof(*r->wl));
-    r->rep_unit = pl_alloc(x->nr, sizeof(*r->rep_unit));
+    r->wl = xcalloc(x->set->n, sizeof(*r->wl));
+    r->rep_unit = xcalloc(x->nr, sizeof(*r->rep_unit));
     for (size_t w = 0; w < x->set->n; w++) {
         r->wl[w].gpu = SIZE_MAX;
         r->wl[w].p50_ms = r->wl[w].p99_ms = NAN;

@@ -42,8 +42,6 @@ static inline const struct demand *pl_wl(const struct pl_ctx *x, size_t k)
     return &x->set->d[x->reps[k].wl];
 }
 
-void *pl_alloc(size_t n, size_t size);
-
 /* Opens unit u of mode r on a GPU of the plan's models: the next one there is, else more of
  * the first model. Returns its index. */
 size_t pl_unit_open(struct pl_ctx *x, struct plan_mode_result *r);

@@ -15,20 +15,12 @@
 
 #include <jansson.h>
 
-#include "bench/bounds.h"
 #include "core/error.h"
+#include "core/json.h"
 #include "core/stats.h"
+#include "results/verdict.h"
 
 #define RESULTS_SCHEMA_ID "gpushare.results/1"
-
-/* Significant digits of every real in the document; json_dump flags of the canonical form. */
-#define RESULTS_REAL_DIGITS 10
-/* Largest magnitude of a number in the document. Beyond it a value is as meaningless as NaN
- * (refused as a sample, null elsewhere), and every value within it survives being written
- * with RESULTS_REAL_DIGITS and read back; 1.7976931349e308 would not. */
-#define RESULTS_REAL_LIMIT 1e300
-#define RESULTS_DUMP_FLAGS                                                                         \
-    (JSON_SORT_KEYS | JSON_INDENT(2) | JSON_REAL_PRECISION(RESULTS_REAL_DIGITS))
 
 /* Identity of the run. NULL fields take the build's values (version, commit), the current
  * UTC time and the host name; tests inject fixed values for byte-stable output. */
@@ -65,7 +57,7 @@ void results_param_str(json_t *test, const char *key, const char *v);
 /*
  * The headline figure: name, unit ("x", "GB/s", "ms", "us"), which way is
  * better ("higher" | "lower"), its raw samples and their summary. No samples, or
- * samples that are not finite or beyond RESULTS_REAL_LIMIT, are refused (-1, ERR_INVALID)
+ * samples that are not finite or beyond JS_REAL_LIMIT, are refused (-1, ERR_INVALID)
  * and nothing is recorded.
  */
 int results_metric(struct error *err, json_t *test, const char *name, const char *unit,
@@ -98,7 +90,7 @@ json_t *results_find_test(const json_t *doc, const char *id);
 double results_derived_num(const json_t *test, const char *key);
 
 /*
- * Serialises with RESULTS_DUMP_FLAGS and a final newline to path via a temp file in the same
+ * Serialises with JS_DUMP_FLAGS and a final newline to path via a temp file in the same
  * directory, fsync(2) and rename(2): readers never see half a document, and on any failure
  * the temp file is removed and an existing file at path is left as it was (ERR_IO). path "-"
  * writes to stdout. The document is not checked here: a caller that wants that runs
@@ -127,22 +119,5 @@ int results_check(struct error *err, const json_t *doc, const char *where);
 
 /* Summary helper shared by the builders: {"n","median","min","max","p10","p90","mean"}. */
 json_t *results_summary_json(const struct summary *s);
-
-/*
- * Value constructors for anything that goes into the document (gpu/info_json.c uses them
- * too). results_real() rounds to RESULTS_REAL_DIGITS so the tree equals its own serialisation
- * (a written and reloaded document compares json_equal), and gives JSON null for NaN,
- * infinities and magnitudes beyond RESULTS_REAL_LIMIT. results_string() replaces bytes that are not
- * UTF-8 with '?' (argv and driver strings are not guaranteed to be), NULL giving "". Both abort on
- * allocation failure.
- */
-/* jansson fails only on allocation once keys and values are valid: these abort then, like
- * xmalloc, so builders stay free of error paths. results_set takes ownership of v. */
-json_t *results_must(json_t *j);
-void results_set(json_t *obj, const char *key, json_t *v);
-void results_append(json_t *arr, json_t *v);
-
-json_t *results_real(double v);
-json_t *results_string(const char *s);
 
 #endif

@@ -51,4 +51,24 @@ static inline size_t fuzz_check_refusal(const struct error *err, int code, const
     return len;
 }
 
+/* A YAML reader's refusal (core/yamlr.h): ERR_INVALID "FILE:LINE:COLUMN: what", LINE and
+ * COLUMN >= 1, what lowercase-first. */
+static inline void fuzz_check_yaml_refusal(const struct error *err, const char *file,
+                                           const char *subject)
+{
+    const char *p = err->msg + strlen(file) + 1;
+
+    fuzz_check_error(err, ERR_INVALID, subject);
+    fuzz_require(strncmp(err->msg, file, strlen(file)) == 0 && err->msg[strlen(file)] == ':',
+                 "message names no file", subject);
+    for (int field = 0; field < 2; field++) {
+        fuzz_require(*p >= '1' && *p <= '9', "message names no line or column >= 1", subject);
+        p += strspn(p, "0123456789");
+        fuzz_require(*p == ':', "message has no line and column", subject);
+        p++;
+    }
+    fuzz_require(p[0] == ' ' && p[1] != '\0', "message has no cause", subject);
+    fuzz_require(!(p[1] >= 'A' && p[1] <= 'Z'), "cause starts uppercase", subject);
+}
+
 #endif

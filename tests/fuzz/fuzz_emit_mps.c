@@ -105,17 +105,18 @@ static bool ref_hex(char c)
 
 static bool ref_dev(const char *s, size_t n)
 {
-    static const char shape[] = "GPU-hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh";
+    static const char shape[] = "XXX-hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh";
 
-    if (n >= 1 && n <= 3) {
+    // A CUDA ordinal, 0 to 63 without a leading zero.
+    if (n == 1 || n == 2) {
         for (size_t i = 0; i < n; i++)
             if (!ref_digit(s[i]))
                 return false;
-        return n == 1 || s[0] != '0';
+        return n == 1 || (s[0] != '0' && (s[0] - '0') * 10 + (s[1] - '0') < 64);
     }
-    if (n != strlen(shape))
+    if (n != strlen(shape) || (strncmp(s, "GPU", 3) != 0 && strncmp(s, "MIG", 3) != 0))
         return false;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 3; i < n; i++)
         if (shape[i] == 'h' ? !ref_hex(s[i]) : s[i] != shape[i])
             return false;
     return true;
@@ -158,10 +159,10 @@ static void fuzz_pct(const char *s)
     bool want = ref_pct(s, &ref);
     char text[16];
 
-    if (emit_mps_parse_pct(&err, "--thread-pct", s, &centi) == 0) {
+    if (mps_pct_parse(&err, "--thread-pct", s, &centi) == 0) {
         fuzz_require(want && centi == ref, "parse_pct disagrees with the reference", s);
-        emit_mps_pct_text(centi, text, sizeof(text));
-        fuzz_require(emit_mps_parse_pct(&err, "--thread-pct", text, &again) == 0 && again == centi,
+        mps_pct_text(centi, text, sizeof(text));
+        fuzz_require(mps_pct_parse(&err, "--thread-pct", text, &again) == 0 && again == centi,
                      "pct_text does not read back", s);
     } else {
         fuzz_require(!want, "parse_pct refused what the reference accepts", s);
@@ -172,13 +173,13 @@ static void fuzz_pct(const char *s)
 static void fuzz_mem(const char *s)
 {
     enum { MAX = 4 };
-    struct emit_mps_mem m[MAX + 1];
+    struct mps_mem_limit m[MAX + 1];
     struct error err = {0};
     size_t n = 77, count = 0;
     char joined[MAX * 64] = "";
 
     memset(&m[MAX], 0x5a, sizeof(m[MAX]));
-    if (emit_mps_parse_mem_limit(&err, "--mem-limit", s, m, MAX, &n) == 0) {
+    if (mps_mem_parse(&err, "--mem-limit", s, m, MAX, &n) == 0) {
         fuzz_require(n >= 1 && n <= MAX, "parse_mem_limit count outside [1, max]", s);
         for (const char *p = s; *p != '\0'; p++)
             count += *p == ',';
@@ -187,10 +188,10 @@ static void fuzz_mem(const char *s)
             size_t len = strlen(joined);
 
             fuzz_require(ref_dev(m[i].dev, strlen(m[i].dev)), "accepted a bad device", s);
-            fuzz_require(ref_limit(m[i].limit, strlen(m[i].limit)), "accepted a bad limit", s);
+            fuzz_require(ref_limit(m[i].value, strlen(m[i].value)), "accepted a bad limit", s);
             fuzz_require(m[i].mib >= 1, "a limit of 0 MiB", s);
             snprintf(joined + len, sizeof(joined) - len, "%s%s=%s", i > 0 ? "," : "", m[i].dev,
-                     m[i].limit);
+                     m[i].value);
         }
         // What is written is what was given: nothing added, nothing dropped.
         fuzz_require(strcmp(joined, s) == 0, "entries do not join back into the input", s);
@@ -272,7 +273,7 @@ static void fuzz_render(const char *s)
             if (o.thread_pct != NULL) {
                 char pct[16];
 
-                emit_mps_pct_text(c.pct_centi, pct, sizeof(pct));
+                mps_pct_text(c.pct_centi, pct, sizeof(pct));
                 len = strlen(want);
                 snprintf(want + len, sizeof(want) - len, "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=%s\n",
                          pct);

@@ -23,18 +23,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* "'fuzz.yaml' line N: what", N >= 1, what lowercase-first, no full stop at the end. */
 static void fuzz_check_line_refusal(const struct error *err, const char *subject)
 {
-    static const char prefix[] = "'" FUZZ_FILE "' line ";
-    const char *p = err->msg + strlen(prefix);
-
-    fuzz_check_error(err, ERR_INVALID, subject);
-    fuzz_require(strncmp(err->msg, prefix, strlen(prefix)) == 0, "message names no file", subject);
-    fuzz_require(*p >= '1' && *p <= '9', "message names no line >= 1", subject);
-    p += strspn(p, "0123456789");
-    fuzz_require(p[0] == ':' && p[1] == ' ' && p[2] != '\0', "message has no cause", subject);
-    fuzz_require(!(p[2] >= 'A' && p[2] <= 'Z'), "cause starts uppercase", subject);
+    fuzz_check_yaml_refusal(err, FUZZ_FILE, subject);
 }
 
 static void fuzz_parse(const uint8_t *data, size_t size)

@@ -23,19 +23,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* "'fuzz.yaml' line N: what", N >= 1, what lowercase-first, no full stop at the end. */
 static void fuzz_check_line_refusal(const struct error *err, size_t n, const char *name)
 {
-    static const char prefix[] = "'" FUZZ_FILE "' line ";
-    const char *p = err->msg + strlen(prefix);
-
-    fuzz_check_error(err, ERR_INVALID, name);
     fuzz_require(n == 0, "*n not 0 after a refusal", name);
-    fuzz_require(strncmp(err->msg, prefix, strlen(prefix)) == 0, "message names no file", name);
-    fuzz_require(*p >= '1' && *p <= '9', "message names no line >= 1", name);
-    p += strspn(p, "0123456789");
-    fuzz_require(p[0] == ':' && p[1] == ' ' && p[2] != '\0', "message has no cause", name);
-    fuzz_require(!(p[2] >= 'A' && p[2] <= 'Z'), "cause starts uppercase", name);
+    fuzz_check_yaml_refusal(err, FUZZ_FILE, name);
 }
 
 static void fuzz_check_entry(const struct migparted_entry *e, const char *name)

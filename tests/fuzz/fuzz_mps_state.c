@@ -1,7 +1,7 @@
 /*
  * libFuzzer harness for the record `gpushare mps start` leaves (gpu/mps_state.h) and the
  * option checks that guard what goes in it: arbitrary bytes through mps_state_parse(), and the
- * same bytes, NUL-terminated, through mps_dir_normalize() and mps_mem_limit_check(). An accepted
+ * same bytes, NUL-terminated, through mps_dir_normalize() and mps_mem_normalize(). An accepted
  * record must keep its invariants (it names the directories stop removes and the pid it
  * signals) and survive being written and read back; an accepted option value must be in its
  * one spelling already when checked again.
@@ -71,7 +71,7 @@ static void fuzz_record(const char *data, size_t size, const char *subject)
         "a field is unterminated, or path set", subject);
     fuzz_require(s.pipe_dir[0] == '/' && strlen(s.pipe_dir) <= MPS_PIPE_DIR_MAX,
                  "pipe_dir not absolute or too long", subject);
-    fuzz_require(s.daemon.pid != 1 && s.daemon.pid >= 0 && s.thread_pct <= 100,
+    fuzz_require(s.daemon.pid != 1 && s.daemon.pid >= 0 && s.thread_centi <= 10000,
                  "pid or percentage out of range", subject);
     /* Without a start time the pid-reuse check cannot work: only a reused daemon may lack it. */
     fuzz_require(s.reused || s.daemon.start > 0, "a started daemon without a start time", subject);
@@ -123,15 +123,15 @@ static void fuzz_limit(const char *s)
     char out[256], again[256];
     size_t n = 0;
 
-    if (mps_parse_mem_limits(&err, s, m, &n) == 0)
+    if (mps_mem_parse(&err, "--mem-limit", s, m, MPS_MAX_MEM_LIMITS, &n) == 0)
         fuzz_require(n >= 1 && n <= MPS_MAX_MEM_LIMITS, "limit count out of range", s);
     else
-        fuzz_check_refusal(&err, ERR_INVALID, s);
-    if (mps_mem_limit_check(&err, "--mem-limit", s, out, sizeof(out)) < 0) {
+        fuzz_check_refusal(&err, ERR_USAGE, s);
+    if (mps_mem_normalize(&err, "--mem-limit", s, out, sizeof(out)) < 0) {
         fuzz_check_refusal(&err, ERR_USAGE, s);
         return;
     }
-    fuzz_require(mps_mem_limit_check(&err, "--mem-limit", out, again, sizeof(again)) == 0 &&
+    fuzz_require(mps_mem_normalize(&err, "--mem-limit", out, again, sizeof(again)) == 0 &&
                      strcmp(out, again) == 0,
                  "checking a normalized limit changes it", s);
     fuzz_require(strpbrk(out, " ;'\"$`\\\n") == NULL, "a limit with shell characters", s);

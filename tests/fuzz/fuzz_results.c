@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "gpu/info.h"
-#include "gpu/info_json.h"
+#include "results/info_json.h"
 #include "results/results.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,12 +39,12 @@ static void fuzz_info(const json_t *j)
 /*
  * An accepted document can be written and read back, and the second writing gives the same
  * bytes as the first. (Not json_equal with the input: reals from outside are cut to
- * RESULTS_REAL_DIGITS when written.)
+ * JS_REAL_DIGITS when written.)
  */
 static void fuzz_reserialise(const json_t *doc)
 {
     struct error err;
-    char *once = json_dumps(doc, RESULTS_DUMP_FLAGS), *twice;
+    char *once = json_dumps(doc, JS_DUMP_FLAGS), *twice;
     json_t *back;
 
     if (once == NULL)
@@ -52,7 +52,7 @@ static void fuzz_reserialise(const json_t *doc)
     back = results_loadb(&err, once, strlen(once), "reserialised");
     if (back == NULL)
         abort();
-    twice = json_dumps(back, RESULTS_DUMP_FLAGS);
+    twice = json_dumps(back, JS_DUMP_FLAGS);
     if (twice == NULL || strcmp(once, twice) != 0)
         abort();
     free(twice);

@@ -3,7 +3,7 @@
  * maps absent fields to null; reading is strict (exact keys, types, ranges, sizes), because
  * the planner sizes MIG layouts and MPS limits from what it reads here.
  */
-#include "gpu/info_json.h"
+#include "results/info_json.h"
 
 #include <limits.h>
 #include <math.h>
@@ -13,9 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench/bounds.h"
-#include "results/jtype.h"
-#include "results/results.h"
+#include "core/json.h"
+#include "gpu/pcie.h"
 
 /* Versions are "major.minor" with major in [1, INFO_VERSION_MAJOR_MAX], minor in [0, 99]. */
 #define INFO_VERSION_MAJOR_MAX 9999
@@ -25,12 +24,12 @@
 /* uint64 fields are stored as JSON integers (int64); nothing real comes near the limit. */
 static json_t *info_uint(uint64_t v)
 {
-    return results_must(json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
+    return js_must(json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v));
 }
 
 static json_t *info_opt_uint(bool has, uint64_t v)
 {
-    return has ? info_uint(v) : results_must(json_null());
+    return has ? info_uint(v) : js_must(json_null());
 }
 
 /* A fixed char field, cut to what the reader accepts should it lack its terminator. */
@@ -42,8 +41,8 @@ static json_t *info_text(const char *s, size_t cap, bool null_if_empty)
     memcpy(buf, s, n);
     buf[n] = '\0';
     if (n == 0 && null_if_empty)
-        return results_must(json_null());
-    return results_string(buf);
+        return js_must(json_null());
+    return js_string(buf);
 }
 
 #define INFO_TEXT(field, null_if_empty) info_text((field), sizeof(field), (null_if_empty))
@@ -55,7 +54,7 @@ const char *mig_mode_name(bool enabled)
 
 static json_t *info_mode(bool has, bool enabled)
 {
-    return results_must(has ? json_string(mig_mode_name(enabled)) : json_null());
+    return js_must(has ? json_string(mig_mode_name(enabled)) : json_null());
 }
 
 static json_t *info_version(int major, int minor)
@@ -63,88 +62,88 @@ static json_t *info_version(int major, int minor)
     char buf[32];
 
     if (major < 1 || major > INFO_VERSION_MAJOR_MAX || minor < 0 || minor > 99)
-        return results_must(json_null());
+        return js_must(json_null());
     snprintf(buf, sizeof(buf), "%d.%d", major, minor);
-    return results_must(json_string(buf));
+    return js_must(json_string(buf));
 }
 
 /* CUDA encodes 13.0 as 13000 and 12.8 as 12080. */
 static json_t *info_cuda_version(int v)
 {
     if (v <= 0)
-        return results_must(json_null());
+        return js_must(json_null());
     return info_version(v / 1000, (v % 1000) / 10);
 }
 
 static json_t *info_pcie_json(const struct pcie_info *p)
 {
-    json_t *o = results_must(json_object());
+    json_t *o = js_must(json_object());
     json_t *gbps = NULL;
 
-    results_set(o, "gen_current", info_opt_uint(p->has_gen_current, p->gen_current));
-    results_set(o, "gen_max", info_opt_uint(p->has_gen_max, p->gen_max));
-    results_set(o, "width_current", info_opt_uint(p->has_width_current, p->width_current));
-    results_set(o, "width_max", info_opt_uint(p->has_width_max, p->width_max));
+    js_set(o, "gen_current", info_opt_uint(p->has_gen_current, p->gen_current));
+    js_set(o, "gen_max", info_opt_uint(p->has_gen_max, p->gen_max));
+    js_set(o, "width_current", info_opt_uint(p->has_width_current, p->width_current));
+    js_set(o, "width_max", info_opt_uint(p->has_width_max, p->width_max));
     if (p->has_gen_max && p->has_width_max)
-        gbps = results_real(bound_pcie_gbps(p->gen_max, p->width_max));
-    results_set(o, "max_gbps_per_direction", gbps ? gbps : json_null());
+        gbps = js_real(pcie_gbps_per_direction(p->gen_max, p->width_max));
+    js_set(o, "max_gbps_per_direction", gbps ? gbps : json_null());
     return o;
 }
 
 static json_t *info_profile_json(const struct mig_gi_profile *p)
 {
-    json_t *o = results_must(json_object());
-    json_t *pl = results_must(json_array());
+    json_t *o = js_must(json_object());
+    json_t *pl = js_must(json_array());
     unsigned n = p->n_placements < INFO_MAX_PLACEMENTS ? p->n_placements : INFO_MAX_PLACEMENTS;
 
-    results_set(o, "profile_index", info_uint(p->index));
-    results_set(o, "id", info_uint(p->id));
-    results_set(o, "name", INFO_TEXT(p->name, false));
-    results_set(o, "slices", info_uint(p->slices));
-    results_set(o, "instances", info_uint(p->instances));
-    results_set(o, "sms", info_uint(p->sms));
-    results_set(o, "copy_engines", info_uint(p->copy_engines));
-    results_set(o, "decoders", info_uint(p->decoders));
-    results_set(o, "encoders", info_uint(p->encoders));
-    results_set(o, "jpegs", info_uint(p->jpegs));
-    results_set(o, "ofas", info_uint(p->ofas));
-    results_set(o, "memory_mib", info_uint(p->memory_mib));
+    js_set(o, "profile_index", info_uint(p->index));
+    js_set(o, "id", info_uint(p->id));
+    js_set(o, "name", INFO_TEXT(p->name, false));
+    js_set(o, "slices", info_uint(p->slices));
+    js_set(o, "instances", info_uint(p->instances));
+    js_set(o, "sms", info_uint(p->sms));
+    js_set(o, "copy_engines", info_uint(p->copy_engines));
+    js_set(o, "decoders", info_uint(p->decoders));
+    js_set(o, "encoders", info_uint(p->encoders));
+    js_set(o, "jpegs", info_uint(p->jpegs));
+    js_set(o, "ofas", info_uint(p->ofas));
+    js_set(o, "memory_mib", info_uint(p->memory_mib));
     for (unsigned i = 0; i < n; i++) {
-        json_t *e = results_must(json_object());
+        json_t *e = js_must(json_object());
 
-        results_set(e, "start", info_uint(p->placements[i].start));
-        results_set(e, "size", info_uint(p->placements[i].size));
-        results_append(pl, e);
+        js_set(e, "start", info_uint(p->placements[i].start));
+        js_set(e, "size", info_uint(p->placements[i].size));
+        js_append(pl, e);
     }
-    results_set(o, "placements", pl);
+    js_set(o, "placements", pl);
     return o;
 }
 
 static json_t *info_mig_json(const struct mig_info *m)
 {
-    json_t *o = results_must(json_object());
-    json_t *profiles = results_must(json_array());
+    json_t *o = js_must(json_object());
+    json_t *profiles = js_must(json_array());
     unsigned n = m->n_profiles < INFO_MAX_MIG_PROFILES ? m->n_profiles : INFO_MAX_MIG_PROFILES;
 
-    results_set(o, "supported", json_boolean(m->supported));
-    results_set(o, "current", info_mode(m->has_mode, m->current_enabled));
-    results_set(o, "pending", info_mode(m->has_mode, m->pending_enabled));
+    js_set(o, "supported", json_boolean(m->supported));
+    js_set(o, "current", info_mode(m->has_mode, m->current_enabled));
+    js_set(o, "pending", info_mode(m->has_mode, m->pending_enabled));
     for (unsigned i = 0; i < n; i++)
-        results_append(profiles, info_profile_json(&m->profiles[i]));
-    results_set(o, "gpu_instance_profiles", profiles);
+        js_append(profiles, info_profile_json(&m->profiles[i]));
+    js_set(o, "gpu_instance_profiles", profiles);
     return o;
 }
 
 static json_t *info_mps_json(const struct mps_probe_result *m)
 {
-    json_t *o = results_must(json_object());
+    json_t *o = js_must(json_object());
 
-    results_set(o, "pipe_dir", INFO_TEXT(m->pipe_dir, false));
-    results_set(o, "answers", json_boolean(m->answers));
-    results_set(o, "daemon_pid",
-                m->has_pid && m->daemon_pid > 0 ? results_must(json_integer(m->daemon_pid))
-                                                : results_must(json_null()));
-    results_set(o, "detail", INFO_TEXT(m->detail, false));
+    js_set(o, "pipe_dir", INFO_TEXT(m->pipe_dir, false));
+    js_set(o, "answers", json_boolean(m->answers));
+    js_set(o, "daemon_pid",
+           m->has_pid && m->daemon_pid > 0 ? js_must(json_integer(m->daemon_pid))
+                                           : js_must(json_null()));
+    js_set(o, "detail", INFO_TEXT(m->detail, false));
     return o;
 }
 
@@ -153,36 +152,35 @@ json_t *gpu_info_to_json(const struct gpu_info *info)
     json_t *o, *prio;
 
     if (info == NULL)
-        return results_must(json_null());
-    o = results_must(json_object());
-    results_set(o, "device_index",
-                results_must(json_integer(info->device_index < 0 ? 0 : info->device_index)));
-    results_set(o, "name", INFO_TEXT(info->name, true));
-    results_set(o, "uuid", INFO_TEXT(info->uuid, true));
-    results_set(o, "pci_bus_id", INFO_TEXT(info->pci_bus_id, true));
-    results_set(o, "driver_version", INFO_TEXT(info->driver_version, true));
-    results_set(o, "cuda_driver_version", info_cuda_version(info->cuda_driver_version));
-    results_set(o, "cuda_runtime_version", info_cuda_version(info->cuda_runtime_version));
-    results_set(o, "compute_capability", info_version(info->cc_major, info->cc_minor));
-    results_set(o, "sm_count", info_uint(info->sm_count));
-    results_set(o, "memory_total_bytes", info_opt_uint(info->has_memory, info->memory_total_bytes));
-    results_set(o, "memory_free_bytes", info_opt_uint(info->has_memory, info->memory_free_bytes));
-    results_set(o, "l2_bytes", info_uint(info->l2_bytes));
-    results_set(o, "copy_engines", info_uint(info->copy_engines));
-    results_set(o, "max_threads_per_sm", info_uint(info->max_threads_per_sm));
-    results_set(o, "smem_per_sm_bytes", info_uint(info->smem_per_sm_bytes));
-    results_set(o, "smem_per_block_optin_bytes", info_uint(info->smem_per_block_optin_bytes));
-    prio = results_must(json_object());
-    results_set(prio, "least", results_must(json_integer(info->priority_least)));
-    results_set(prio, "greatest", results_must(json_integer(info->priority_greatest)));
-    results_set(o, "stream_priority_range", prio);
-    results_set(o, "pcie", info_pcie_json(&info->pcie));
-    results_set(o, "compute_mode",
-                info->has_compute_mode ? INFO_TEXT(info->compute_mode, false)
-                                       : results_must(json_null()));
-    results_set(o, "persistence_mode", info_mode(info->has_persistence, info->persistence_enabled));
-    results_set(o, "mig", info_mig_json(&info->mig));
-    results_set(o, "mps", info_mps_json(&info->mps));
+        return js_must(json_null());
+    o = js_must(json_object());
+    js_set(o, "device_index",
+           js_must(json_integer(info->device_index < 0 ? 0 : info->device_index)));
+    js_set(o, "name", INFO_TEXT(info->name, true));
+    js_set(o, "uuid", INFO_TEXT(info->uuid, true));
+    js_set(o, "pci_bus_id", INFO_TEXT(info->pci_bus_id, true));
+    js_set(o, "driver_version", INFO_TEXT(info->driver_version, true));
+    js_set(o, "cuda_driver_version", info_cuda_version(info->cuda_driver_version));
+    js_set(o, "cuda_runtime_version", info_cuda_version(info->cuda_runtime_version));
+    js_set(o, "compute_capability", info_version(info->cc_major, info->cc_minor));
+    js_set(o, "sm_count", info_uint(info->sm_count));
+    js_set(o, "memory_total_bytes", info_opt_uint(info->has_memory, info->memory_total_bytes));
+    js_set(o, "memory_free_bytes", info_opt_uint(info->has_memory, info->memory_free_bytes));
+    js_set(o, "l2_bytes", info_uint(info->l2_bytes));
+    js_set(o, "copy_engines", info_uint(info->copy_engines));
+    js_set(o, "max_threads_per_sm", info_uint(info->max_threads_per_sm));
+    js_set(o, "smem_per_sm_bytes", info_uint(info->smem_per_sm_bytes));
+    js_set(o, "smem_per_block_optin_bytes", info_uint(info->smem_per_block_optin_bytes));
+    prio = js_must(json_object());
+    js_set(prio, "least", js_must(json_integer(info->priority_least)));
+    js_set(prio, "greatest", js_must(json_integer(info->priority_greatest)));
+    js_set(o, "stream_priority_range", prio);
+    js_set(o, "pcie", info_pcie_json(&info->pcie));
+    js_set(o, "compute_mode",
+           info->has_compute_mode ? INFO_TEXT(info->compute_mode, false) : js_must(json_null()));
+    js_set(o, "persistence_mode", info_mode(info->has_persistence, info->persistence_enabled));
+    js_set(o, "mig", info_mig_json(&info->mig));
+    js_set(o, "mps", info_mps_json(&info->mps));
     return o;
 }
 

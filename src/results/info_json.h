@@ -3,8 +3,8 @@
  * Pure C with no CUDA or NVML header, so the planner, the tests and the fuzzer use it
  * without a GPU.
  */
-#ifndef GPUSHARE_GPU_INFO_JSON_H
-#define GPUSHARE_GPU_INFO_JSON_H
+#ifndef GPUSHARE_RESULTS_INFO_JSON_H
+#define GPUSHARE_RESULTS_INFO_JSON_H
 
 #include <jansson.h>
 
@@ -14,7 +14,8 @@
 /*
  * New JSON object for info (JSON null for NULL). Fields whose has_ flag is false, empty
  * strings and unknown (0) versions are JSON null; versions are "major.minor" strings.
- * pcie.max_gbps_per_direction is derived with bound_pcie_gbps(). Aborts on allocation failure.
+ * pcie.max_gbps_per_direction is derived with pcie_gbps_per_direction(). Aborts on allocation
+ * failure.
  */
 json_t *gpu_info_to_json(const struct gpu_info *info);
 
