@@ -34,7 +34,7 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recove
 
 # Pure logic: no CUDA header, linked by the unit tests and the fuzzers.
 BENCH_PURE := $(wildcard $(addprefix src/bench/,bounds.c parts.c overlap.c timeline.c sampler.c \
-              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c \
+              harness.c multi.c timeslice.c timeslice_timeline.c timeslice_victim.c migbench.c isolation.c \
               mpsbench.c mps_threads.c mps_clients.c mix.c))
 PURE_SRCS := $(wildcard src/core/*.c src/results/*.c src/gpu/nvml.c src/gpu/mps.c \
              src/gpu/mps_daemon.c src/gpu/mps_state.c src/gpu/pcie.c src/gpu/mps_spec.c src/mig/*.c src/plan/*.c src/emit/*.c \

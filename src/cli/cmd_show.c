@@ -5,7 +5,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "bench/isolation.h"
 #include "cli/cli.h"
 #include "core/xalloc.h"
 #include "gpu/info.h"
@@ -46,6 +48,22 @@ static int show_info(const json_t *doc, const char *file)
     return EXIT_OK;
 }
 
+/* A document with isolation tests also gets its matrix (bench/isolation.h). */
+static void show_isolation(const json_t *doc)
+{
+    struct iso_matrix mx;
+    const json_t *t;
+    size_t i;
+
+    json_array_foreach (json_object_get(doc, "tests"), i, t)
+        if (strncmp(json_string_value(json_object_get(t, "id")), "isolation.", 10) == 0) {
+            iso_matrix_of(doc, &mx);
+            printf("\n");
+            iso_matrix_print(stdout, &mx);
+            return;
+        }
+}
+
 int cmd_show(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -81,6 +99,7 @@ int cmd_show(int argc, char **argv)
         rc = show_info(doc, argv[optind]);
     } else {
         results_print_table(stdout, doc);
+        show_isolation(doc);
     }
     json_decref(doc);
     return rc;
