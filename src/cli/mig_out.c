@@ -117,6 +117,7 @@ int mig_out_catalog(bool json)
 {
     size_t n;
     const struct mig_gpu *g = mig_catalog(&n);
+    int w = (int)strlen("model");
     json_t *a;
 
     if (json) {
@@ -125,8 +126,11 @@ int mig_out_catalog(bool json)
             js_append(a, gpu_json(&g[i], true));
         return print_json(a, "the MIG catalog");
     }
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(g[i].model) > w)
+            w = (int)strlen(g[i].model);
     printf("MIG catalog: %zu GPU%s (gpushare mig profiles --gpu MODEL for one)\n\n", n, plural(n));
-    printf("  %-13s %5s %8s %12s %9s  %s\n", "model", "SMs", "memory", "slices c/m", "profiles",
+    printf("  %-*s %5s %8s %12s %9s  %s\n", w, "model", "SMs", "memory", "slices c/m", "profiles",
            "rows");
     for (size_t i = 0; i < n; i++) {
         char sms[12], mem[16];
@@ -136,7 +140,7 @@ int mig_out_catalog(bool json)
             str_printf(mem, sizeof(mem), "%.0f GiB", g[i].mem_gib);
         else
             str_printf(mem, sizeof(mem), "? GiB");
-        printf("  %-13s %5s %9s %8u/%-3u %9u  %s\n", g[i].model, sms, mem, g[i].compute_slices,
+        printf("  %-*s %5s %9s %8u/%-3u %9u  %s\n", w, g[i].model, sms, mem, g[i].compute_slices,
                g[i].mem_slices, g[i].n_profiles,
                mig_gpu_verified(&g[i]) ? "all verified" : "some unverified");
     }
@@ -605,8 +609,12 @@ static void print_items(const struct demand_set *d, const struct mig_layout *l,
                         const struct mig_plan_item *items, size_t n)
 {
     char need[48], sms[12];
+    int w = 24;
 
-    printf("  %-24s %-7s  %-12s %-6s  %-20s %s\n", "model", "replica", "instance", "slices",
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(d->d[items[i].demand].name) > w)
+            w = (int)strlen(d->d[items[i].demand].name);
+    printf("  %-*s %-7s  %-12s %-6s  %-20s %s\n", w, "model", "replica", "instance", "slices",
            "needs", "gets");
     for (size_t i = 0; i < n; i++) {
         const struct demand *dm = &d->d[items[i].demand];
@@ -620,7 +628,7 @@ static void print_items(const struct demand_set *d, const struct mig_layout *l,
             str_printf(slices, sizeof(slices), "%u", first);
         need_text(dm, l->gpu, need, sizeof(need));
         // An instance holds a replica only when its memory is known; its SMs may not be.
-        printf("  %-24s %-7u  #%-2u %-8s %-6s  %-20s %.2f GiB, %s SMs\n", dm->name,
+        printf("  %-*s %-7u  #%-2u %-8s %-6s  %-20s %.2f GiB, %s SMs\n", w, dm->name,
                items[i].replica + 1, items[i].instance, ps->name, slices, need, ps->mem_gib,
                num(sms, sizeof(sms), mig_sms_known(ps), ps->sms));
     }
@@ -629,15 +637,20 @@ static void print_items(const struct demand_set *d, const struct mig_layout *l,
 static void print_alt_other(const struct mig_plan *p)
 {
     char name[256];
+    int width = 0;
 
     if (p->n_other == 0) {
         printf("  other GPUs: none in the catalog holds every replica in an instance of its own\n");
         return;
     }
     printf("  other GPUs that hold them, one replica per instance:\n");
+    // As wide as the longest model name: a column is never cut or pushed out of line.
+    for (size_t i = 0; i < p->n_other; i++)
+        if ((int)strlen(p->other[i].gpu->model) > width)
+            width = (int)strlen(p->other[i].gpu->model);
     for (size_t i = 0; i < p->n_other; i++) {
         mig_layout_name(&p->other[i].layout, name, sizeof(name));
-        printf("    %-13s %s\n", p->other[i].gpu->model, name);
+        printf("    %-*s  %s\n", width, p->other[i].gpu->model, name);
     }
 }
 
