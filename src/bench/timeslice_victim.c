@@ -114,17 +114,18 @@ static double pooled(const struct victim_meas *m, double pct)
 static void victim_verdict(json_t *t, const struct timeslice_opts *o, const struct victim_meas *m,
                            double alone_p99)
 {
-    char detail[256];
+    char detail[256], p99[32];
 
+    str_ms(p99, sizeof(p99), pooled(m, 99) / 1e3);
     if (m->procs == 1) {
         results_verdict(t, VERDICT_INFO, "", "the request latency with the GPU to itself");
         return;
     }
     if (ts_is_mps(o)) {
         str_printf(detail, sizeof(detail),
-                   "p99 %.0f us is %.1fx the p99 alone: under MPS the request's kernels run "
+                   "p99 %s is %.1fx the p99 alone: under MPS the request's kernels run "
                    "beside the aggressors' on shared SMs, with no slice to wait for%s",
-                   pooled(m, 99), pooled(m, 99) / alone_p99,
+                   p99, pooled(m, 99) / alone_p99,
                    o->aggressor_priority != NULL     ? "; aggressors at below-normal priority"
                    : o->aggressor_thread_pct != NULL ? "; aggressors capped by thread percentage"
                                                      : "");
@@ -132,9 +133,9 @@ static void victim_verdict(json_t *t, const struct timeslice_opts *o, const stru
         return;
     }
     str_printf(detail, sizeof(detail),
-               "p99 %.0f us is %.1fx the p99 alone: a request that finds an aggressor's context "
+               "p99 %s is %.1fx the p99 alone: a request that finds an aggressor's context "
                "on the GPU waits for its slice to end",
-               pooled(m, 99), pooled(m, 99) / alone_p99);
+               p99, pooled(m, 99) / alone_p99);
     results_verdict(t, VERDICT_INFO, "", detail);
 }
 
