@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 /* The number of rows in a table (an array, not a pointer). */
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -21,6 +23,17 @@ static inline void check_close(double got, double want, double tol, const char *
     }
     if (!(fabs(got - want) <= tol))
         fail_msg("case %zu: %s = %.17g, want %.17g (tolerance %g)", i, field, got, want, tol);
+}
+
+/* The JSON document at path, parsed; fails the test when it cannot be read or is not JSON. */
+static inline json_t *check_load_json(const char *path)
+{
+    json_error_t je;
+    json_t *doc = json_load_file(path, 0, &je);
+
+    if (doc == NULL)
+        fail_msg("'%s' is not JSON: line %d: %s", path, je.line, je.text);
+    return doc;
 }
 
 #endif

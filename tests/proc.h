@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -212,6 +213,26 @@ static inline void proc_gpushare(struct proc *r, const char *const args[],
     }
     argv[n] = NULL;
     proc_run(r, argv, o);
+}
+
+/* proc_gpushare with the output files in dir, made (and "build" above it) when missing. */
+static inline void proc_gpushare_in(struct proc *r, const char *const args[], const char *dir)
+{
+    const struct proc_opts o = {.tmp_dir = dir};
+
+    mkdir("build", 0755);
+    mkdir(dir, 0755);
+    proc_gpushare(r, args, &o);
+}
+
+/* The lines of what a child printed. */
+static inline int count_lines(const char *s)
+{
+    int n = 0;
+
+    for (; *s != '\0'; s++)
+        n += *s == '\n';
+    return n;
 }
 
 /* Fails with the child's output unless it exited (not by a signal) with want. */

@@ -25,20 +25,7 @@
 /* Runs the binary with args (NULL-terminated), stdout and stderr captured in OUT_DIR. */
 static void run_cli(struct proc *r, const char *const *args)
 {
-    const struct proc_opts o = {.tmp_dir = OUT_DIR};
-
-    mkdir("build", 0755);
-    mkdir(OUT_DIR, 0755);
-    proc_gpushare(r, args, &o);
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-
-    for (; *s != '\0'; s++)
-        n += *s == '\n';
-    return n;
+    proc_gpushare_in(r, args, OUT_DIR);
 }
 
 static const struct {

@@ -87,16 +87,6 @@ static const struct fig_at {
 
 /* ---- reading the documents here, independently of evidence.c ---- */
 
-static json_t *load(const char *path)
-{
-    json_error_t jerr;
-    json_t *doc = json_load_file(path, 0, &jerr);
-
-    if (doc == NULL)
-        fail_msg("cannot read '%s': line %d: %s", path, jerr.line, jerr.text);
-    return doc;
-}
-
 static json_t *test_of(const json_t *doc, const char *id)
 {
     const json_t *t;
@@ -157,7 +147,7 @@ static void committed_expect(const struct fig_at *f, struct expect *e)
     memset(e, 0, sizeof(*e));
     e->v = NAN;
     for (size_t i = 0; i < evidence_committed_count; i++) {
-        json_t *doc = load(evidence_committed_names[i]);
+        json_t *doc = check_load_json(evidence_committed_names[i]);
         double v = fig_value(doc, f);
 
         if (isfinite(v)) {
@@ -258,7 +248,7 @@ static void test_committed_h100(void **state)
     // The ones the brief names, spelled out: slice = timeslice.timeline.p2 slice_p50_us / 1000
     // of the timeslice document, the client limit the mps document's mps.clients median.
     {
-        json_t *ts = load(DOC_TIMESLICE), *mps = load(DOC_MPS);
+        json_t *ts = check_load_json(DOC_TIMESLICE), *mps = check_load_json(DOC_MPS);
         double slice_us = json_number_value(json_object_get(
             json_object_get(test_of(ts, "timeslice.timeline.p2"), "derived"), "slice_p50_us"));
         double clients = json_number_value(
@@ -281,7 +271,7 @@ static void test_committed_h100(void **state)
  * infer_p50_over_full over the largest slice's. */
 static void check_curve(const struct evidence *ev, enum ev_kind kind, const char *cite)
 {
-    json_t *doc = load(DOC_MIG);
+    json_t *doc = check_load_json(DOC_MIG);
     double sms[EV_CURVE_MAX], f[EV_CURVE_MAX];
     const json_t *t;
     size_t i, n = 0;
@@ -460,8 +450,8 @@ static void test_not_measured_sms(void **state)
 static void write_user_doc(const char *path, const char *card, unsigned sms, double slice_us,
                            double switch_us)
 {
-    json_t *doc = load("tests/fixtures/results-good-h100.json");
-    json_t *ts = load(DOC_TIMESLICE);
+    json_t *doc = check_load_json("tests/fixtures/results-good-h100.json");
+    json_t *ts = check_load_json(DOC_TIMESLICE);
     json_t *t = json_deep_copy(test_of(ts, "timeslice.timeline.p2"));
     json_t *derived = json_object_get(t, "derived");
 
@@ -610,7 +600,8 @@ static void test_user_doc_bad(void **state)
 static void test_memlimit_not_probed(void **state)
 {
     static const char *const path = OUT_DIR "/evidence-memlimit-not-probed.json";
-    json_t *doc = load("tests/fixtures/results-good-h100.json"), *mps = load(DOC_MPS);
+    json_t *doc = check_load_json("tests/fixtures/results-good-h100.json"),
+           *mps = check_load_json(DOC_MPS);
     json_t *t = json_deep_copy(test_of(mps, "mps.memlimit"));
     const struct fig_at *memlimit = &figs[28];
     struct ev_docs docs;
@@ -729,7 +720,7 @@ static void test_threads_at(void **state)
  * the committed document measured, at every percentage it measured. */
 static void test_threads_rule(void **state)
 {
-    json_t *doc = load(DOC_MPS);
+    json_t *doc = check_load_json(DOC_MPS);
     const json_t *series = json_object_get(test_of(doc, EV_THREADS_TEST_ID), "series");
     const json_t *p = json_object_get(json_object_get(series, "thread_pct"), "samples");
     const json_t *s = json_object_get(json_object_get(series, "sms_attribute"), "samples");

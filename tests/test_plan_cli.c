@@ -16,6 +16,8 @@
 
 #include "proc.h"
 
+#include "check.h" /* after proc.h, which brings cmocka */
+
 #define OUT_DIR "build/test-out"
 #define PLANS_DIR OUT_DIR "/plans"
 #define JSON_DIR OUT_DIR "/plan-json" /* --json's stdout: not a results document, so not *.json */
@@ -91,17 +93,6 @@ static void clear(const char *path)
 {
     if (exists(path) && remove_tree(path) < 0)
         fail_msg("cannot remove '%s' left by an earlier run", path);
-}
-
-/* The document at path, parsed; fails the test when it is not JSON. */
-static json_t *load_json(const char *path)
-{
-    json_error_t je;
-    json_t *doc = json_load_file(path, 0, &je);
-
-    if (doc == NULL)
-        fail_msg("'%s' is not JSON: line %d: %s", path, je.line, je.text);
-    return doc;
 }
 
 /* ---- trees of files ---- */
@@ -344,7 +335,7 @@ static void test_plan_documents(void **state)
             fail_msg("%s: -o wrote no '%s'", examples[i], out);
         expect_in(text, "\"schema\": \"gpushare.plan/1\"", out);
         free(text);
-        doc = load_json(out);
+        doc = check_load_json(out);
         assert_true(
             json_is_string(json_object_get(json_object_get(doc, "recommendation"), "mode")));
         assert_true(json_is_object(json_object_get(doc, "deploy")));
@@ -367,7 +358,7 @@ static void test_plan_documents(void **state)
     if (exists(NOFIT_DIR))
         fail_msg("no-fit wrote '%s'", NOFIT_DIR);
     expect_no_leftover(NOFIT_DIR);
-    doc = load_json(PLANS_DIR "/no-fit.json");
+    doc = check_load_json(PLANS_DIR "/no-fit.json");
     assert_string_equal(json_string_value(json_object_get(doc, "schema")), "gpushare.plan/1");
     assert_true(json_is_null(json_object_get(doc, "deploy")));
     assert_true(json_is_null(json_object_get(json_object_get(doc, "recommendation"), "mode")));
@@ -609,7 +600,7 @@ static void test_emit_agreement(void **state)
     expect_same_tree(EMIT_DIR "/k8s", EMIT_K8S);
 
     /* The figures in the files are the ones the deploy section states. */
-    doc = load_json(EMIT_DIR "/plan.json");
+    doc = check_load_json(EMIT_DIR "/plan.json");
     deploy = json_object_get(doc, "deploy");
     dmps = json_object_get(deploy, "mps");
     dk8s = json_object_get(deploy, "k8s");
@@ -690,7 +681,7 @@ static void test_json_recommendation(void **state)
         snprintf(path, sizeof(path), JSON_DIR "/%s.json", examples[i]);
         run_to_file(&r, path, json_args);
         expect_status(&r, 0, path);
-        doc = load_json(path);
+        doc = check_load_json(path);
         assert_string_equal(json_string_value(json_object_get(doc, "schema")), "gpushare.plan/1");
         rec_mode =
             json_string_value(json_object_get(json_object_get(doc, "recommendation"), "mode"));
@@ -741,7 +732,7 @@ static void test_plan_check(void **state)
     expect_in(r.out, "p99 predicted", "plan check");
     run(&r, check_o);
     expect_status(&r, 0, "plan check -o");
-    doc = load_json(CHECK_OUT);
+    doc = check_load_json(CHECK_OUT);
     assert_string_equal(json_string_value(json_object_get(doc, "schema")), "gpushare.results/1");
     json_array_foreach (json_object_get(doc, "tests"), i, t) {
         const char *id = json_string_value(json_object_get(t, "id"));

@@ -32,14 +32,21 @@ void str_append(char *dst, size_t size, const char *fmt, ...)
     va_end(ap);
 }
 
-const char *str_quote(char *buf, size_t size, const char *s)
+void str_printable(char *dst, size_t size, const char *src)
 {
     size_t i;
 
-    for (i = 0; s[i] != '\0' && i + 1 < size; i++)
-        buf[i] = s[i] >= 0x20 && s[i] <= 0x7e && s[i] != '\\' ? s[i] : '?';
-    buf[i] = '\0';
-    if (s[i] != '\0' && size >= 8)
+    if (size == 0)
+        return;
+    for (i = 0; src[i] != '\0' && i + 1 < size; i++)
+        dst[i] = src[i] >= 0x20 && src[i] <= 0x7e && src[i] != '\\' ? src[i] : '?';
+    dst[i] = '\0';
+}
+
+const char *str_quote(char *buf, size_t size, const char *s)
+{
+    str_printable(buf, size, s);
+    if (size >= 8 && strlen(s) >= size)
         memcpy(buf + size - 4, "...", 4);
     return buf;
 }

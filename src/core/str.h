@@ -12,6 +12,10 @@ void str_printf(char *dst, size_t size, const char *fmt, ...) __attribute__((for
 /* Appends to the NUL-terminated text in dst, truncating silently at size. */
 void str_append(char *dst, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* src as printable ASCII into dst: '?' for any other byte and for the backslash (a line
+ * continuation at the end of a comment in a shell script or a systemd unit); cut to fit. */
+void str_printable(char *dst, size_t size, const char *src);
+
 /* s as a message quotes it: printable ASCII ('?' for anything else, backslashes included),
  * cut with "..." to fit size (at least 8). Returns buf. */
 const char *str_quote(char *buf, size_t size, const char *s);

@@ -143,24 +143,10 @@ static char *render(const char *tmpl, const struct var *vars, size_t n_vars)
     return t.p;
 }
 
-/* src with every byte outside printable ASCII, and the backslash (a line continuation at the end
- * of a systemd comment), as '?': safe in a comment of any of the files. Truncated to fit. */
-static void printable(char *dst, size_t size, const char *src)
-{
-    size_t i;
-
-    for (i = 0; src[i] != '\0' && i + 1 < size; i++)
-        dst[i] = src[i] >= 0x20 && src[i] <= 0x7e && src[i] != '\\' ? src[i] : '?';
-    dst[i] = '\0';
-}
-
 /* A value quoted in a message: printable, at most 60 characters, "..." when cut. */
 static const char *shown(char buf[72], const char *s)
 {
-    printable(buf, 61, s);
-    if (strlen(s) > 60)
-        memcpy(buf + 60, "...", 4);
-    return buf;
+    return str_quote(buf, 64, s);
 }
 
 /* ---- validators ---- */
@@ -309,17 +295,19 @@ int emit_mps_configure(struct error *err, const struct emit_mps_opts *o, struct 
     }
     c->clients = o->plan_pct_centi > 0 ? o->plan_clients : 0;
     if (o->plan_why != NULL)
-        printable(c->pct_why, sizeof(c->pct_why), o->plan_why);
+        str_printable(c->pct_why, sizeof(c->pct_why), o->plan_why);
     if (o->mem_limit != NULL) {
         if (mps_mem_parse(err, "--mem-limit", o->mem_limit, c->mem, EMIT_MPS_MAX_MEM, &c->n_mem) <
             0)
             goto fail;
         c->src_mem = o->mem_why != NULL ? EMIT_MPS_SRC_PLAN : EMIT_MPS_SRC_OPTION;
         if (o->mem_why != NULL)
-            printable(c->mem_why, sizeof(c->mem_why), o->mem_why);
+            str_printable(c->mem_why, sizeof(c->mem_why), o->mem_why);
     }
-    printable(c->version, sizeof(c->version), o->version != NULL ? o->version : GPUSHARE_VERSION);
-    printable(c->commit, sizeof(c->commit), o->commit != NULL ? o->commit : GPUSHARE_GIT_COMMIT);
+    str_printable(c->version, sizeof(c->version),
+                  o->version != NULL ? o->version : GPUSHARE_VERSION);
+    str_printable(c->commit, sizeof(c->commit),
+                  o->commit != NULL ? o->commit : GPUSHARE_GIT_COMMIT);
     c->dirty = o->dirty >= 0 ? o->dirty != 0 : GPUSHARE_GIT_DIRTY != 0;
     return 0;
 fail:
@@ -619,7 +607,7 @@ static json_t *string_json(const char *s)
     if (j != NULL)
         return j;
     copy = xmalloc(strlen(s) + 1);
-    printable(copy, strlen(s) + 1, s);
+    str_printable(copy, strlen(s) + 1, s);
     j = json_string(copy);
     free(copy);
     return j;

@@ -472,17 +472,6 @@ void evidence_cite_curve(const struct evidence *ev, char *out, size_t size)
 
 /* ---- MPS thread percentages ---- */
 
-/* src with every byte outside printable ASCII, and the backslash (a line continuation at the end
- * of a comment in a shell script or a systemd unit), as '?': the emitters write it into files. */
-static void ev_printable(char *dst, size_t size, const char *src)
-{
-    size_t i = 0;
-
-    for (; src[i] != '\0' && i + 1 < size; i++)
-        dst[i] = src[i] >= 0x20 && src[i] <= 0x7e && src[i] != '\\' ? src[i] : '?';
-    dst[i] = '\0';
-}
-
 static const json_t *ev_series_samples(const json_t *t, const char *name)
 {
     return json_object_get(json_object_get(json_object_get(t, "series"), name), "samples");
@@ -503,7 +492,7 @@ int evidence_threads_at(struct error *err, const json_t *doc, const char *name, 
     size_t i;
 
     // At most 60 characters of the name in a message, "..." when cut.
-    ev_printable(file, 61, name);
+    str_printable(file, 61, name);
     if (strlen(name) > 60)
         memcpy(file + 60, "...", 4);
     if (t == NULL)
@@ -520,9 +509,9 @@ int evidence_threads_at(struct error *err, const json_t *doc, const char *name, 
     memset(m, 0, sizeof(*m));
     m->present = true;
     m->pct_centi = pct_centi;
-    ev_printable(m->results, sizeof(m->results), name);
+    str_printable(m->results, sizeof(m->results), name);
     gpu = json_object_get(json_object_get(doc, "info"), "name");
-    ev_printable(m->gpu, sizeof(m->gpu), json_is_string(gpu) ? json_string_value(gpu) : "");
+    str_printable(m->gpu, sizeof(m->gpu), json_is_string(gpu) ? json_string_value(gpu) : "");
     m->sms_total = ev_derived_count(t, "sms_total");
     m->granularity = ev_derived_count(t, "granularity_sms");
     json_array_foreach (pcts, i, v) {
